@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Fleet: one Linux host supervising many QEMU VMs through the QEMU Guest Agent protocol.
+// Module map and dependency direction: ../shared/DESIGN.md ("Modules"). Library modules are
+// declared here as their issues bring their code; `QGA` depends on nothing.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Fleet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "QGA", targets: ["QGA"]),
+        .executable(name: "fleet-agent", targets: ["fleet-agent"]),
+        .executable(name: "fleetd", targets: ["fleetd"]),
+        .executable(name: "fleetctl", targets: ["fleetctl"]),
+    ],
+    targets: [
+        // The wire protocol both sides share. No I/O, no dependencies: it is linked into the
+        // static guest binary, so it stays small.
+        .target(name: "QGA", swiftSettings: strictSettings),
+
+        .executableTarget(name: "fleet-agent", dependencies: ["QGA"], swiftSettings: strictSettings),
+        .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
+        .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
+
+        .testTarget(
+            name: "QGATests",
+            dependencies: ["QGA"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

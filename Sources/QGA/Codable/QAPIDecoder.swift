@@ -1,0 +1,250 @@
+/// Decodes schema types (plain `Decodable` structs) from `JSONValue` with QAPI's rules:
+/// exact 64-bit integers, no implicit conversions, `null` is not "absent", and in `.arguments`
+/// mode a member the type does not declare is an error — checked at the end of each object, as
+/// QEMU's input visitor does, so the first error reported is the one qemu-ga reports.
+public struct QAPIDecoder: Sendable {
+    public enum Mode: Sendable {
+        /// Request arguments read by the agent: strict, qemu-ga's errors.
+        case arguments
+        /// Results read from an untrusted, possibly newer agent: unknown members are ignored
+        /// and an optional member that is `null` counts as absent.
+        case results
+    }
+
+    public var mode: Mode
+
+    public init(mode: Mode) { self.mode = mode }
+
+    public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(QAPIDecodingError) -> T {
+        do {
+            return try ValueDecoder.decode(type, value: value, codingPath: [], mode: mode)
+        } catch let error as QAPIDecodingError {
+            throw error
+        } catch {
+            // Decodable types of this module throw only QAPIDecodingError; a hand-written one
+            // that throws something else is reported against the whole value.
+            throw QAPIDecodingError(path: "null", kind: .wrongType(expected: "\(error)"))
+        }
+    }
+}
+
+/// The `Decoder` behind `QAPIDecoder`. A class so that containers can record which members
+/// were read, for the unexpected-member check.
+final class ValueDecoder: Decoder {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    let mode: QAPIDecoder.Mode
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// Members of this object that the type read (set once it asks for a keyed container).
+    fileprivate var readKeys: Set<String>?
+
+    init(value: JSONValue, codingPath: [any CodingKey], mode: QAPIDecoder.Mode) {
+        self.value = value
+        self.codingPath = codingPath
+        self.mode = mode
+    }
+
+    static func decode<T: Decodable>(
+        _ type: T.Type, value: JSONValue, codingPath: [any CodingKey], mode: QAPIDecoder.Mode
+    ) throws -> T {
+        if type == JSONValue.self, let same = value as? T { return same }
+        let decoder = ValueDecoder(value: value, codingPath: codingPath, mode: mode)
+        let result = try T(from: decoder)
+        try decoder.checkUnexpected()
+        return result
+    }
+
+    private func checkUnexpected() throws {
+        guard mode == .arguments, let readKeys, case .object(let object) = value else { return }
+        for key in object.keys where !readKeys.contains(key) {
+            throw QAPIDecodingError(path: QAPIDecodingError.path(codingPath, appending: AnyKey(key)), kind: .unexpected)
+        }
+    }
+
+    func typeError(_ expected: String) -> QAPIDecodingError {
+        QAPIDecodingError(path: QAPIDecodingError.path(codingPath), kind: .wrongType(expected: expected))
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let object) = value else { throw typeError("object") }
+        if readKeys == nil { readKeys = [] }
+        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, decoder: self))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let elements) = value else { throw typeError("array") }
+        return UnkeyedContainer(elements: elements, decoder: self)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleContainer(decoder: self) }
+
+    fileprivate func markRead(_ key: String) { readKeys?.insert(key) }
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ string: String) { stringValue = string }
+    init(index: Int) {
+        stringValue = "\(index)"
+        intValue = index
+    }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.init(index: intValue) }
+}
+
+/// Scalar conversions shared by all three container kinds.
+private enum Scalars {
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, path: @autoclosure () -> [any CodingKey], mode: QAPIDecoder.Mode) throws -> T {
+        func wrong(_ expected: String) -> QAPIDecodingError {
+            QAPIDecodingError(path: QAPIDecodingError.path(path()), kind: .wrongType(expected: expected))
+        }
+        switch type {
+        case is String.Type:
+            guard case .string(let s) = value else { throw wrong("string") }
+            return s as! T
+        case is Bool.Type:
+            guard case .bool(let b) = value else { throw wrong("boolean") }
+            return b as! T
+        case is Int64.Type:
+            guard case .int(let i) = value else { throw wrong("integer") }
+            return i as! T
+        case is UInt64.Type:
+            // QEMU's uint64 visitor takes a negative int64 by its bit pattern.
+            switch value {
+            case .int(let i): return UInt64(bitPattern: i) as! T
+            case .uint(let u): return u as! T
+            default: throw QAPIDecodingError(path: QAPIDecodingError.path(path()), kind: .notUInt64)
+            }
+        case is Double.Type:
+            // QAPI's 'number' accepts any JSON number.
+            switch value {
+            case .double(let d): return d as! T
+            case .int(let i): return Double(i) as! T
+            case .uint(let u): return Double(u) as! T
+            default: throw wrong("number")
+            }
+        case is Int.Type:
+            guard case .int(let i) = value, let v = Int(exactly: i) else { throw wrong("integer") }
+            return v as! T
+        case is Int32.Type:
+            guard case .int(let i) = value, let v = Int32(exactly: i) else { throw wrong("integer") }
+            return v as! T
+        case is UInt32.Type:
+            guard let u = value.uint64Value, let v = UInt32(exactly: u) else { throw wrong("integer") }
+            return v as! T
+        default:
+            return try ValueDecoder.decode(type, value: value, codingPath: path(), mode: mode)
+        }
+    }
+}
+
+private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let object: JSONObject
+    let decoder: ValueDecoder
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
+
+    func contains(_ key: Key) -> Bool { object.contains(key.stringValue) }
+
+    private func member(_ key: Key) throws -> JSONValue {
+        decoder.markRead(key.stringValue)
+        guard let value = object[key.stringValue] else {
+            throw QAPIDecodingError(path: QAPIDecodingError.path(codingPath, appending: key), kind: .missing)
+        }
+        return value
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        decoder.markRead(key.stringValue)
+        // Only the results mode treats null as absent; for arguments a null is a wrong type.
+        guard decoder.mode == .results else { return object[key.stringValue] == nil }
+        return object[key.stringValue]?.isNull ?? true
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let value = try member(key)
+        return try Scalars.decode(type, value, path: codingPath + [key], mode: decoder.mode)
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        if try decodeNil(forKey: key) { return nil }
+        return try decode(type, forKey: key)
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { decoder }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode)
+    }
+}
+
+private struct UnkeyedContainer: UnkeyedDecodingContainer {
+    let elements: [JSONValue]
+    let decoder: ValueDecoder
+    var currentIndex = 0
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var count: Int? { elements.count }
+    var isAtEnd: Bool { currentIndex >= elements.count }
+
+    init(elements: [JSONValue], decoder: ValueDecoder) {
+        self.elements = elements
+        self.decoder = decoder
+    }
+
+    private var elementPath: [any CodingKey] { codingPath + [AnyKey(index: currentIndex)] }
+
+    private mutating func next() throws -> JSONValue {
+        guard !isAtEnd else {
+            throw QAPIDecodingError(path: QAPIDecodingError.path(elementPath), kind: .missing)
+        }
+        defer { currentIndex += 1 }
+        return elements[currentIndex]
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd, elements[currentIndex].isNull else { return false }
+        currentIndex += 1
+        return true
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let path = elementPath
+        return try Scalars.decode(type, next(), path: path, mode: decoder.mode)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        let path = elementPath
+        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode).container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let path = elementPath
+        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        let path = elementPath
+        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode)
+    }
+}
+
+private struct SingleContainer: SingleValueDecodingContainer {
+    let decoder: ValueDecoder
+    var codingPath: [any CodingKey] { decoder.codingPath }
+
+    func decodeNil() -> Bool { decoder.value.isNull }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if type == JSONValue.self, let same = decoder.value as? T { return same }
+        return try Scalars.decode(type, decoder.value, path: codingPath, mode: decoder.mode)
+    }
+}

@@ -1,0 +1,2 @@
+import QGA
+print("fleet-agent \(FleetVersion.current): not yet")

@@ -1,0 +1,2 @@
+import QGA
+print("fleetctl \(FleetVersion.current): not yet")

@@ -1,0 +1,2 @@
+import QGA
+print("fleetd \(FleetVersion.current): not yet")
