@@ -22,10 +22,21 @@ let package = Package(
         // static guest binary, so it stays small.
         .target(name: "QGA", swiftSettings: strictSettings),
 
-        .executableTarget(name: "fleet-agent", dependencies: ["QGA"], swiftSettings: strictSettings),
+        // C shims for Linux calls Swift cannot make directly (variadic ioctl, signalfd).
+        .target(name: "CLinuxSupport"),
+        // The guest agent: dispatcher, command handlers, Linux facts, transports, config.
+        .target(name: "FleetAgent", dependencies: ["QGA", "CLinuxSupport"], swiftSettings: strictSettings),
+
+        .executableTarget(name: "fleet-agent", dependencies: ["FleetAgent"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
 
+        .testTarget(
+            name: "FleetAgentTests",
+            dependencies: ["FleetAgent", "QGA"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "QGATests",
             dependencies: ["QGA"],
