@@ -1,2 +1,9 @@
-import QGA
-print("fleet-agent \(FleetVersion.current): not yet")
+import FleetAgent
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+exit(FleetAgentMain.run(arguments: Array(CommandLine.arguments.dropFirst())))

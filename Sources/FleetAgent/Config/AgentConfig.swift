@@ -1,0 +1,101 @@
+/// fleet-agent's settings, with qemu-ga 7.2's names and defaults (plus newer qemu-ga's
+/// allow-rpcs). Filled from the key file first, then from the command line.
+struct AgentConfig: Equatable {
+    enum Method: String, Equatable, CaseIterable {
+        case virtioSerial = "virtio-serial"
+        case isaSerial = "isa-serial"
+        case unixListen = "unix-listen"
+        case vsockListen = "vsock-listen"
+    }
+
+    static let defaultVirtioPath = "/dev/virtio-ports/org.qemu.guest_agent.0"
+    static let defaultSerialPath = "/dev/ttyS0"
+    static let defaultConfigFile = "/etc/qemu/qemu-ga.conf"
+    static let defaultHook = "/etc/qemu/fsfreeze-hook"
+
+    var daemonize = false
+    var method = Method.virtioSerial
+    var path: String?
+    var logfile: String?
+    var pidfile = "/var/run/qemu-ga.pid"
+    var fsfreezeHook: String?
+    var statedir = "/var/run"
+    var verbose = false
+    var retryPath = false
+    /// Kept in qemu-ga's order: each new name goes in front (that is how `-D` prints them).
+    var blockRPCs: [String] = []
+    var allowRPCs: [String]?
+
+    /// The channel path, defaulted per method as qemu-ga does.
+    func effectivePath() throws(AgentConfigError) -> String {
+        if let path { return path }
+        switch method {
+        case .virtioSerial: return Self.defaultVirtioPath
+        case .isaSerial: return Self.defaultSerialPath
+        case .unixListen, .vsockListen: throw AgentConfigError("must specify a path for this channel")
+        }
+    }
+
+    mutating func addBlocked(_ list: String) {
+        for name in list.split(separator: ",") { blockRPCs.insert(String(name), at: 0) }
+    }
+
+    mutating func addAllowed(_ list: String) {
+        var names = allowRPCs ?? []
+        for name in list.split(separator: ",") { names.insert(String(name), at: 0) }
+        allowRPCs = names
+    }
+
+    /// Applies the `[general]` group of a qemu-ga key file.
+    mutating func apply(_ file: KeyFile) throws(AgentConfigError) {
+        let group = "general"
+        func bool(_ key: String) throws(AgentConfigError) -> Bool? {
+            switch file.bool(group: group, key: key) {
+            case .none: return nil
+            case .some(nil): throw AgentConfigError("invalid boolean value for '\(key)' in the config file")
+            case .some(let value?): return value
+            }
+        }
+        if let value = try bool("daemon") { daemonize = value }
+        if let value = file.value(group: group, key: "method") {
+            guard let parsed = Method(rawValue: value) else { throw AgentConfigError("invalid method: \(value)") }
+            method = parsed
+        }
+        if let value = file.value(group: group, key: "path") { path = value }
+        if let value = file.value(group: group, key: "logfile") { logfile = value }
+        if let value = file.value(group: group, key: "pidfile") { pidfile = value }
+        if let value = file.value(group: group, key: "fsfreeze-hook") {
+            // qemu-ga takes a boolean here too: true means the default hook.
+            switch value {
+            case "true", "1": fsfreezeHook = Self.defaultHook
+            case "false", "0": fsfreezeHook = nil
+            default: fsfreezeHook = value
+            }
+        }
+        if let value = file.value(group: group, key: "statedir") { statedir = value }
+        if let value = try bool("verbose") { verbose = value }
+        if let value = try bool("retry-path") { retryPath = value }
+        if let list = file.list(group: group, key: "block-rpcs") { blockRPCs = list.reversed() + blockRPCs }
+        if let list = file.list(group: group, key: "allow-rpcs") { allowRPCs = list.reversed() + (allowRPCs ?? []) }
+    }
+
+    /// `-D`: the effective configuration as a key file qemu-ga could read back.
+    func dump() -> String {
+        var lines = ["[general]", "daemon=\(daemonize)", "method=\(method.rawValue)"]
+        if let path = try? effectivePath() { lines.append("path=\(path)") }
+        if let logfile { lines.append("logfile=\(logfile)") }
+        lines.append("pidfile=\(pidfile)")
+        if let fsfreezeHook { lines.append("fsfreeze-hook=\(fsfreezeHook)") }
+        lines.append("statedir=\(statedir)")
+        lines.append("verbose=\(verbose)")
+        lines.append("retry-path=\(retryPath)")
+        lines.append("block-rpcs=\(blockRPCs.joined(separator: ","))")
+        if let allowRPCs { lines.append("allow-rpcs=\(allowRPCs.joined(separator: ","))") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+struct AgentConfigError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
