@@ -22,7 +22,8 @@ struct AgentConfig: Equatable {
     var statedir = "/var/run"
     var verbose = false
     var retryPath = false
-    /// Kept in qemu-ga's order: each new name goes in front (that is how `-D` prints them).
+    /// Kept in qemu-ga's order, which `-D` shows: the key file's names as written, then each
+    /// command-line list with its names reversed (qemu-ga prepends while splitting).
     var blockRPCs: [String] = []
     var allowRPCs: [String]?
 
@@ -37,13 +38,11 @@ struct AgentConfig: Equatable {
     }
 
     mutating func addBlocked(_ list: String) {
-        for name in list.split(separator: ",") { blockRPCs.insert(String(name), at: 0) }
+        blockRPCs += list.split(separator: ",").reversed().map(String.init)
     }
 
     mutating func addAllowed(_ list: String) {
-        var names = allowRPCs ?? []
-        for name in list.split(separator: ",") { names.insert(String(name), at: 0) }
-        allowRPCs = names
+        allowRPCs = (allowRPCs ?? []) + list.split(separator: ",").reversed().map(String.init)
     }
 
     /// Applies the `[general]` group of a qemu-ga key file.
@@ -75,8 +74,8 @@ struct AgentConfig: Equatable {
         if let value = file.value(group: group, key: "statedir") { statedir = value }
         if let value = try bool("verbose") { verbose = value }
         if let value = try bool("retry-path") { retryPath = value }
-        if let list = file.list(group: group, key: "block-rpcs") { blockRPCs = list.reversed() + blockRPCs }
-        if let list = file.list(group: group, key: "allow-rpcs") { allowRPCs = list.reversed() + (allowRPCs ?? []) }
+        if let list = file.list(group: group, key: "block-rpcs") { blockRPCs = list }
+        if let list = file.list(group: group, key: "allow-rpcs") { allowRPCs = list }
     }
 
     /// `-D`: the effective configuration as a key file qemu-ga could read back.

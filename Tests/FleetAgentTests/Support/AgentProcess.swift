@@ -1,0 +1,93 @@
+import Foundation
+
+/// A real agent process (fleet-agent or Debian's qemu-ga) in unix-listen mode on a temporary
+/// socket and state directory. Stopped by its PID when the test is done.
+final class AgentProcess {
+    let process = Process()
+    let directory: URL
+    let socketPath: String
+    let stateDirectory: String
+    let logPath: String
+
+    static var fleetAgentPath: String {
+        // The test runner lives in the build products directory, beside the executables.
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("fleet-agent").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "fleet-agent"
+    }
+
+    static let qemuGAPath = "/usr/sbin/qemu-ga"
+
+    static var qemuGAInstalled: Bool { FileManager.default.isExecutableFile(atPath: qemuGAPath) }
+
+    /// `prepare` runs before the agent starts (e.g. to place the frozen marker).
+    init(
+        executable: String, name: String, extraArguments: [String] = [], environment: [String: String] = [:],
+        prepare: (URL) throws -> Void = { _ in }
+    ) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-test-\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("state"), withIntermediateDirectories: true)
+        socketPath = directory.appendingPathComponent("agent.sock").path
+        stateDirectory = directory.appendingPathComponent("state").path
+        logPath = directory.appendingPathComponent("agent.log").path
+        try prepare(directory)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-m", "unix-listen", "-p", socketPath, "-t", stateDirectory] + extraArguments
+        var env = ProcessInfo.processInfo.environment
+        // Neither agent may read this machine's /etc/qemu/qemu-ga.conf during tests.
+        env["QGA_CONF"] = directory.appendingPathComponent("none.conf").path
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socketPath) {
+            guard process.isRunning, Date() < deadline else {
+                throw TestFailure("\(name) did not create its socket: \(log)")
+            }
+            usleep(10_000)
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func connect() throws -> QGAClient { try QGAClient(path: socketPath) }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            // qemu-ga takes a second or more to act on SIGTERM; the tests need no grace period.
+            let deadline = Date().addingTimeInterval(0.5)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+}
+
+/// Runs a command and returns its standard output.
+func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

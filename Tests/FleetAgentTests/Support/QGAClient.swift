@@ -1,0 +1,79 @@
+import Foundation
+import QGA
+
+/// A minimal blocking QGA client over a unix socket, for tests: send bytes, read reply lines.
+final class QGAClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw TestFailure("connect \(path): errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// The next reply line (without the newline, with a leading 0xFF kept), or nil on timeout.
+    func readLine(timeout: Double = 5) -> [UInt8]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var scanned = 0  // bytes already known to hold no newline: a 20 MB reply is scanned once
+        while true {
+            if let newline = buffer[scanned...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            scanned = buffer.count
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return nil }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, Int32(remaining * 1000) + 1) > 0 else { return nil }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return nil }
+            buffer += chunk[..<n]
+        }
+    }
+
+    /// The next reply parsed as JSON (a leading 0xFF is stripped).
+    func readReply(timeout: Double = 5) -> JSONValue? {
+        guard var line = readLine(timeout: timeout) else { return nil }
+        if line.first == 0xFF { line.removeFirst() }
+        var decoder = QGAStreamDecoder(role: .host)
+        let events = decoder.feed(line + [0x0A])
+        guard events.count == 1, case .message(let value) = events[0] else { return nil }
+        return value
+    }
+
+    /// Sends one request and returns its reply.
+    func call(_ request: String, timeout: Double = 10) -> JSONValue? {
+        send(request)
+        return readReply(timeout: timeout)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
