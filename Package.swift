@@ -34,7 +34,6 @@ let package = Package(
         .testTarget(
             name: "FleetAgentTests",
             dependencies: ["FleetAgent", "QGA"],
-            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -35,9 +35,10 @@ enum FileIO {
     }
 
     /// Writes `bytes` to an existing file (sysfs attributes) or creates it with `mode`.
+    /// Truncates first, as a shell's `echo 1 > online` does (sysfs ignores the truncation).
     static func write(_ path: String, _ bytes: [UInt8], create: Bool = false, mode: mode_t = 0o644, append: Bool = false) throws(SystemError) {
-        var flags = O_WRONLY | O_CLOEXEC
-        if create { flags |= O_CREAT | (append ? O_APPEND : O_TRUNC) }
+        var flags = O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        if create { flags |= O_CREAT }
         let fd = open(path, flags, mode)
         guard fd >= 0 else { throw SystemError() }
         defer { close(fd) }
