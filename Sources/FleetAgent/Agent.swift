@@ -40,6 +40,7 @@ public enum FleetAgentMain {
     }
 
     static func serve(_ config: AgentConfig) -> Int32 {
+        fleet_tune_malloc()
         let log = AgentLog()
         log.verbose = config.verbose
         if let logfile = config.logfile {

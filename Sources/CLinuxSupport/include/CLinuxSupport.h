@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <linux/fs.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +36,14 @@ static inline int fleet_signalfd(const sigset_t *mask) {
 
 /// Size of one record read from a signalfd.
 static inline int fleet_signalfd_record_size(void) { return (int)sizeof(struct signalfd_siginfo); }
+
+/// Large buffers (file reads, exec output: megabytes each) go straight to mmap and back to the
+/// kernel when freed. glibc otherwise raises its mmap threshold after the first such free and
+/// keeps later ones in the heap, so the agent's RSS would stay at its high-water mark.
+static inline void fleet_tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024);
+}
 
 static inline int fleet_ioctl_freeze(int fd) { return ioctl(fd, FIFREEZE, 0); }
 

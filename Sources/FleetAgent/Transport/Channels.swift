@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinuxSupport
 import QGA
 
 /// Opens the configured channel and keeps it served: unix-listen (one client at a time, later

@@ -100,31 +100,60 @@ public struct JSONWriter: Sendable {
 
     private func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for scalar in s.unicodeScalars {
-            let v = scalar.value
-            switch v {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])  // \"
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])  // \\
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20: Self.appendEscape(UInt16(v), into: &out)
-            case 0x20..<0x7F: out.append(UInt8(v))
-            default:
-                if style == .compact {
-                    out.append(contentsOf: String(scalar).utf8)
-                } else if v < 0x10000 {
-                    Self.appendEscape(UInt16(v), into: &out)
-                } else {
-                    let offset = v - 0x10000
-                    Self.appendEscape(UInt16(0xD800 + (offset >> 10)), into: &out)
-                    Self.appendEscape(UInt16(0xDC00 + (offset & 0x3FF)), into: &out)
+        var text = s
+        // Runs of bytes that need no escaping are copied in one go (base64 payloads are
+        // megabytes of them); anything else goes through the per-character path.
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            var i = 0
+            while i < utf8.count {
+                let byte = utf8[i]
+                if byte >= 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C {
+                    i += 1
+                    continue
                 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                if byte < 0x80 {
+                    writeEscaped(Unicode.Scalar(byte), into: &out)
+                    i += 1
+                } else {
+                    // One whole UTF-8 sequence (the String is valid UTF-8).
+                    var end = i + 1
+                    while end < utf8.count && utf8[end] & 0xC0 == 0x80 { end += 1 }
+                    let scalars = String(decoding: UnsafeBufferPointer(rebasing: utf8[i..<end]), as: UTF8.self).unicodeScalars
+                    for scalar in scalars { writeEscaped(scalar, into: &out) }
+                    i = end
+                }
+                runStart = i
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private func writeEscaped(_ scalar: Unicode.Scalar, into out: inout [UInt8]) {
+        let v = scalar.value
+        switch v {
+        case 0x22: out.append(contentsOf: [0x5C, 0x22])  // \"
+        case 0x5C: out.append(contentsOf: [0x5C, 0x5C])  // \\
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0..<0x20: Self.appendEscape(UInt16(v), into: &out)
+        case 0x20..<0x7F: out.append(UInt8(v))
+        default:
+            if style == .compact {
+                out.append(contentsOf: String(scalar).utf8)
+            } else if v < 0x10000 {
+                Self.appendEscape(UInt16(v), into: &out)
+            } else {
+                let offset = v - 0x10000
+                Self.appendEscape(UInt16(0xD800 + (offset >> 10)), into: &out)
+                Self.appendEscape(UInt16(0xDC00 + (offset & 0x3FF)), into: &out)
+            }
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

@@ -17,19 +17,42 @@ public enum QGABase64 {
     }()
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next()
-            let b2 = iterator.next()
-            let n = UInt32(b0) << 16 | UInt32(b1 ?? 0) << 8 | UInt32(b2 ?? 0)
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(b1 == nil ? UInt8(ascii: "=") : alphabet[Int(n >> 6 & 63)])
-            out.append(b2 == nil ? UInt8(ascii: "=") : alphabet[Int(n & 63)])
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encode(buffer: UnsafeRawBufferPointer($0)) }) {
+            return encoded
         }
-        return String(decoding: out, as: UTF8.self)
+        return Array(bytes).withUnsafeBytes { encode(buffer: $0) }
+    }
+
+    /// Works on raw memory: guest-file-read and guest-exec encode up to 48 MiB per reply.
+    public static func encode(buffer input: UnsafeRawBufferPointer) -> String {
+        let outputCount = (input.count + 2) / 3 * 4
+        guard outputCount > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: outputCount) { output in
+            alphabet.withUnsafeBufferPointer { table in
+                var o = 0
+                var i = 0
+                let whole = input.count - input.count % 3
+                while i < whole {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    output[o] = table[Int(n >> 18)]
+                    output[o + 1] = table[Int(n >> 12 & 63)]
+                    output[o + 2] = table[Int(n >> 6 & 63)]
+                    output[o + 3] = table[Int(n & 63)]
+                    i += 3
+                    o += 4
+                }
+                let rest = input.count - whole
+                if rest > 0 {
+                    let b1: UInt32 = rest == 2 ? UInt32(input[i + 1]) : 0
+                    let n = UInt32(input[i]) << 16 | b1 << 8
+                    output[o] = table[Int(n >> 18)]
+                    output[o + 1] = table[Int(n >> 12 & 63)]
+                    output[o + 2] = rest == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                    output[o + 3] = UInt8(ascii: "=")
+                }
+            }
+            return outputCount
+        }
     }
 
     public static func decode(_ text: String) throws(QGAError) -> [UInt8] {
