@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(
             name: "FleetAgentTests",
-            dependencies: ["FleetAgent", "QGA"],
+            dependencies: ["FleetAgent", "QGA", "CLinuxSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

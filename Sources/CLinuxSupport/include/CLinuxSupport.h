@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -66,4 +67,17 @@ static inline int fleet_get_hwaddr(int sock, const char *ifname, unsigned char o
     memcpy(out, request.ifr_hwaddr.sa_data, 6);
     return 0;
 }
+
+/// A new pseudo terminal: returns the master descriptor and writes the slave's path to `name`
+/// (used by tests that run the agent on a serial line).
+static inline int fleet_open_pty(char *name, size_t size) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0) return -1;
+    if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, name, size) != 0) {
+        close(master);
+        return -1;
+    }
+    return master;
+}
+
 #endif
