@@ -15,6 +15,9 @@ final class ExecTable {
     static let captureLimit = 16 << 20
     /// A host that never reads statuses cannot make the agent track children without end.
     static let maxTracked = 1024
+    /// Output held for all children together. Beyond it, output is dropped and flagged as
+    /// truncated, so the agent's memory stays bounded whatever it is asked to run.
+    static let totalCaptureBudget = 256 << 20
 
     final class Capture {
         let fd: Int32
@@ -43,6 +46,7 @@ final class ExecTable {
     private let reactor: Reactor
     private let log: AgentLog
     private var children: [pid_t: Child] = [:]
+    private var capturedTotal = 0
 
     init(reactor: Reactor, log: AgentLog) {
         self.reactor = reactor
@@ -115,9 +119,13 @@ final class ExecTable {
         while true {
             let n = buffer.withUnsafeMutableBytes { raw in retryingEINTR { read(capture.fd, raw.baseAddress, raw.count) } }
             if n > 0 {
-                let room = Self.captureLimit - capture.data.count
+                let room = max(0, min(Self.captureLimit - capture.data.count, Self.totalCaptureBudget - capturedTotal))
                 if n > room { capture.truncated = true }
-                if room > 0 { capture.data.append(contentsOf: buffer[..<min(n, room)]) }
+                if room > 0 {
+                    let kept = min(n, room)
+                    capture.data.append(contentsOf: buffer[..<kept])
+                    capturedTotal += kept
+                }
                 continue
             }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
@@ -173,6 +181,7 @@ final class ExecTable {
         for capture in [child.stdout, child.stderr].compactMap({ $0 }) where !capture.closed { drain(capture) }
         guard child.finished, let status = child.waitStatus else { return GuestExecStatus(exited: false) }
         children[key] = nil
+        capturedTotal -= (child.stdout?.data.count ?? 0) + (child.stderr?.data.count ?? 0)
         var result = GuestExecStatus(exited: true)
         if WaitStatus.exited(status) {
             result.exitcode = Int64(WaitStatus.exitCode(status))
