@@ -1,2 +1,62 @@
-// Everything lives in the header as static inline functions; SwiftPM needs one source file.
+// Implementations of CLinuxSupport.h. Compiled on their own with _GNU_SOURCE, which the
+// Swift side must not see (it changes struct layouts in the system headers).
+#define _GNU_SOURCE
 #include "CLinuxSupport.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <malloc.h>
+#include <net/if.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int fleet_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+short fleet_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
+
+char **fleet_environ(void) { return environ; }
+
+int fleet_signalfd(const sigset_t *mask) { return signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC); }
+
+int fleet_signalfd_record_size(void) { return (int)sizeof(struct signalfd_siginfo); }
+
+void fleet_tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024);
+}
+
+int fleet_ioctl_freeze(int fd) { return ioctl(fd, FIFREEZE, 0); }
+
+int fleet_ioctl_thaw(int fd) { return ioctl(fd, FITHAW, 0); }
+
+int fleet_ioctl_fitrim(int fd, uint64_t minimum, uint64_t *trimmed) {
+    struct fstrim_range range = { .start = 0, .len = (uint64_t)-1, .minlen = minimum };
+    int rc = ioctl(fd, FITRIM, &range);
+    if (rc == 0) *trimmed = range.len;
+    return rc;
+}
+
+int fleet_get_hwaddr(int sock, const char *ifname, unsigned char out[6]) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, ifname, IFNAMSIZ - 1);
+    if (ioctl(sock, SIOCGIFHWADDR, &request) < 0) return -1;
+    memcpy(out, request.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+int fleet_open_pty(char *name, size_t size) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0) return -1;
+    if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, name, size) != 0) {
+        close(master);
+        return -1;
+    }
+    return master;
+}
