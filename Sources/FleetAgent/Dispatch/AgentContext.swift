@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import QGA
 
 /// Everything handlers reach: the system seam, persistent state, open files, running execs,
@@ -23,6 +28,9 @@ final class AgentContext {
         self.policy = policy
         self.fsfreezeHook = fsfreezeHook
         self.execs = ExecTable(reactor: reactor, log: log)
+        // Handlers write to children's stdin (guest-exec input, chpasswd) and to clients that may
+        // be gone; a write to a closed pipe must be an EPIPE error, not the agent's death.
+        signal(SIGPIPE, SIG_IGN)
         if state.isMarkedFrozen { setFrozen(true) }
     }
 

@@ -58,11 +58,18 @@ enum Spawn {
         defer { envp?.forEach { free($0) } }
 
         var pid: pid_t = 0
-        let status: Int32
-        if let envp {
-            status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        } else {
-            status = posix_spawn(&pid, path, &actions, &attributes, argv, fleet_environ())
+        var status: Int32 = 0
+        // ETXTBSY: the program was just written and some other process still holds it open for
+        // writing (a package upgrade, or a fork that inherited the writer's descriptor). It
+        // clears within milliseconds, so try again briefly before reporting it.
+        for attempt in 0..<20 {
+            if let envp {
+                status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+            } else {
+                status = posix_spawn(&pid, path, &actions, &attributes, argv, fleet_environ())
+            }
+            guard status == ETXTBSY, attempt < 19 else { break }
+            usleep(10_000)
         }
         return status == 0 ? .success(pid) : .failure(SystemError(status))
     }

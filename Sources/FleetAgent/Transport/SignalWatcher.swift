@@ -6,15 +6,14 @@ import Musl
 import CLinuxSupport
 
 /// Signals as events in the reactor (signalfd): SIGCHLD reaps guest-exec children, SIGTERM,
-/// SIGINT and SIGHUP stop the agent. SIGPIPE is ignored: a host that disconnects mid-reply is
-/// an ordinary event, not a reason to die.
+/// SIGINT and SIGHUP stop the agent. (SIGPIPE is ignored by AgentContext: a host or child that
+/// goes away mid-write is an ordinary event, not a reason to die.)
 final class SignalWatcher {
     private let fd: Int32
     var onChild: () -> Void = {}
     var onTerminate: (Int32) -> Void = { _ in }
 
     init?(reactor: Reactor) {
-        signal(SIGPIPE, SIG_IGN)
         var mask = sigset_t()
         sigemptyset(&mask)
         for number in [SIGCHLD, SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, number) }
