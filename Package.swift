@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "fleetd", targets: ["fleetd"]),
         .executable(name: "fleetctl", targets: ["fleetctl"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
     targets: [
         // The wire protocol both sides share. No I/O, no dependencies: it is linked into the
         // static guest binary, so it stays small.
@@ -27,6 +30,13 @@ let package = Package(
         // The guest agent: dispatcher, command handlers, Linux facts, transports, config.
         .target(name: "FleetAgent", dependencies: ["QGA", "CLinuxSupport"], swiftSettings: strictSettings),
 
+        // fleetd's store: SQLite through GRDB, schema from migrations/ (embedded at build time).
+        .target(
+            name: "FleetStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+
         .executableTarget(name: "fleet-agent", dependencies: ["FleetAgent"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
@@ -34,6 +44,11 @@ let package = Package(
         .testTarget(
             name: "FleetAgentTests",
             dependencies: ["FleetAgent", "QGA", "CLinuxSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FleetStoreTests",
+            dependencies: ["FleetStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,30 @@
+import GRDB
+
+/// Deletes history older than the retention window: ended facts, transitions, finished execs
+/// and audit entries. Current facts and unfinished execs are never deleted, whatever their age.
+public enum Retention {
+    public struct Removed: Equatable, Sendable {
+        public var facts = 0
+        public var transitions = 0
+        public var execs = 0
+        public var audit = 0
+    }
+
+    @discardableResult
+    public static func prune(_ db: Database, before cutoff: Millis) throws -> Removed {
+        var removed = Removed()
+        for table in SpanTable.all {
+            try db.execute(sql: "DELETE FROM \(table.name) WHERE valid_to IS NOT NULL AND valid_to < ?", arguments: [cutoff])
+            removed.facts += db.changesCount
+        }
+        try db.execute(sql: "DELETE FROM vm_transition WHERE at < ?", arguments: [cutoff])
+        removed.transitions = db.changesCount
+        try db.execute(
+            sql: "DELETE FROM exec WHERE state NOT IN ('pending', 'running') AND COALESCE(finished_at, requested_at) < ?",
+            arguments: [cutoff])
+        removed.execs = db.changesCount
+        try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [cutoff])
+        removed.audit = db.changesCount
+        return removed
+    }
+}

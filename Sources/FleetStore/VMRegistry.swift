@@ -1,0 +1,97 @@
+import GRDB
+
+/// A VM's session state, as stored and shown.
+public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConvertible {
+    case disconnected, connecting, syncing, responsive, unresponsive, frozen, gone
+}
+
+/// The `vm` and `vm_transition` tables: the VMs fleetd knows and every change of state.
+public enum VMRegistry {
+    /// The VM's id, registering it (as `disconnected`) the first time its socket is seen.
+    /// A known VM keeps its id, state and history; only its socket path is refreshed.
+    public static func register(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [name]) {
+            try db.execute(sql: "UPDATE vm SET socket_path = ? WHERE id = ? AND socket_path != ?", arguments: [socketPath, id, socketPath])
+            return id
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO vm (name, socket_path, state, state_since, state_reason, first_seen)
+                VALUES (?, ?, 'disconnected', ?, 'socket appeared', ?)
+                """,
+            arguments: [name, socketPath, time, time])
+        let id = db.lastInsertedRowID
+        try db.execute(
+            sql: "INSERT INTO vm_transition (vm_id, at, from_state, to_state, reason) VALUES (?, ?, NULL, 'disconnected', 'socket appeared')",
+            arguments: [id, time])
+        return id
+    }
+
+    /// Moves a VM to `state`, recording the transition; does nothing when it is already there.
+    /// Returns whether the state changed.
+    @discardableResult
+    public static func transition(_ db: Database, vmID: Int64, to state: VMState, reason: String, at time: Millis) throws -> Bool {
+        guard let current = try VMState.fetchOne(db, sql: "SELECT state FROM vm WHERE id = ?", arguments: [vmID]) else {
+            return false
+        }
+        guard current != state else { return false }
+        try db.execute(
+            sql: "UPDATE vm SET state = ?, state_since = ?, state_reason = ? WHERE id = ?",
+            arguments: [state, time, reason, vmID])
+        try db.execute(
+            sql: "INSERT INTO vm_transition (vm_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+            arguments: [vmID, time, current, state, reason])
+        return true
+    }
+
+    /// Heartbeat results since the last flush, folded into the VM's aggregates in one update.
+    public struct HeartbeatSummary: Sendable, Equatable {
+        public var ok: Int
+        public var missed: Int
+        public var lastSeen: Millis?
+        public var rttLastMicros: Int64?
+        public var rttMinMicros: Int64?
+        public var rttMaxMicros: Int64?
+
+        public init(ok: Int = 0, missed: Int = 0, lastSeen: Millis? = nil, rttLastMicros: Int64? = nil, rttMinMicros: Int64? = nil, rttMaxMicros: Int64? = nil) {
+            self.ok = ok
+            self.missed = missed
+            self.lastSeen = lastSeen
+            self.rttLastMicros = rttLastMicros
+            self.rttMinMicros = rttMinMicros
+            self.rttMaxMicros = rttMaxMicros
+        }
+
+        public mutating func recordReply(rttMicros: Int64, at time: Millis) {
+            ok += 1
+            lastSeen = time
+            rttLastMicros = rttMicros
+            rttMinMicros = min(rttMinMicros ?? rttMicros, rttMicros)
+            rttMaxMicros = max(rttMaxMicros ?? rttMicros, rttMicros)
+        }
+
+        public mutating func recordMiss() { missed += 1 }
+    }
+
+    public static func applyHeartbeats(_ db: Database, vmID: Int64, _ s: HeartbeatSummary) throws {
+        // EWMA with weight 1/8, as TCP smooths RTT; seeded by the first sample.
+        try db.execute(
+            sql: """
+                UPDATE vm SET
+                    ping_ok = ping_ok + :ok,
+                    ping_missed = ping_missed + :missed,
+                    last_seen = COALESCE(:lastSeen, last_seen),
+                    rtt_last_us = COALESCE(:rttLast, rtt_last_us),
+                    rtt_min_us = MIN(COALESCE(rtt_min_us, :rttMin), COALESCE(:rttMin, rtt_min_us)),
+                    rtt_max_us = MAX(COALESCE(rtt_max_us, :rttMax), COALESCE(:rttMax, rtt_max_us)),
+                    rtt_ewma_us = CASE WHEN :rttLast IS NULL THEN rtt_ewma_us
+                                       WHEN rtt_ewma_us IS NULL THEN :rttLast
+                                       ELSE rtt_ewma_us * 0.875 + :rttLast * 0.125 END
+                WHERE id = :id
+                """,
+            arguments: [
+                "ok": s.ok, "missed": s.missed, "lastSeen": s.lastSeen, "rttLast": s.rttLastMicros,
+                "rttMin": s.rttMinMicros, "rttMax": s.rttMaxMicros, "id": vmID,
+            ])
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import Testing
+@testable import FleetStore
+
+/// A real SQLite file in a temporary directory, removed afterwards.
+final class TemporaryStore {
+    let directory: URL
+    let path: String
+    let store: FleetStore
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-store-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("fleet.db").path
+        store = try FleetStore(path: path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite("Store: schema and migrations")
+struct MigrationTests {
+    static let migrationsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
+
+    @Test("the migrations embedded in the binary are exactly migrations/*.sql")
+    func embeddedEqualsDirectory() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsDirectory.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(FleetStore.migrationNames == files.map { String($0.dropLast(4)) }, "run scripts/embed-migrations")
+        for file in files {
+            let onDisk = try String(contentsOf: Self.migrationsDirectory.appendingPathComponent(file), encoding: .utf8)
+            let embedded = FleetStore.migrationSQL(String(file.dropLast(4)))
+            #expect(embedded == onDisk.trimmingCharacters(in: .newlines), "\(file) changed: run scripts/embed-migrations")
+        }
+    }
+
+    @Test("opening migrates a new file to WAL with every table; reopening is a no-op")
+    func openAndReopen() throws {
+        let temporary = try TemporaryStore()
+        let tables = try temporary.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' AND name NOT LIKE 'sqlite%' ORDER BY name")
+        }
+        #expect(Set(tables).isSuperset(of: ["vm", "vm_transition", "exec", "audit", "rejection", "unsupported_command",
+                                             "interface_counters", "filesystem_usage"] + SpanTable.all.map(\.name)))
+        let mode = try temporary.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let again = try FleetStore(path: temporary.path)
+        let applied = try again.pool.read { db in try FleetStore.migrator.appliedMigrations(db) }
+        #expect(applied == FleetStore.migrationNames)
+        #expect(try again.integrityCheck() == "ok")
+    }
+
+    @Test("every span table's columns exist as declared")
+    func spanColumns() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.read { db in
+            for table in SpanTable.all {
+                let columns = try db.columns(in: table.name).map(\.name)
+                #expect(Set(columns).isSuperset(of: table.columns + ["id", "vm_id", "valid_from", "valid_to"]), "\(table.name)")
+            }
+        }
+    }
+}
+
+@Suite("Store: VMs, transitions, heartbeats")
+struct VMRegistryTests {
+    @Test("a VM is registered once and keeps its id; transitions are recorded only on change")
+    func transitions() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let id = try VMRegistry.register(db, name: "vm7", socketPath: "/run/vms/vm7.sock", at: 1000)
+            #expect(try VMRegistry.register(db, name: "vm7", socketPath: "/run/vms/vm7.sock", at: 2000) == id)
+            #expect(try VMRegistry.transition(db, vmID: id, to: .connecting, reason: "socket accepts connections", at: 1100))
+            #expect(try VMRegistry.transition(db, vmID: id, to: .syncing, reason: "connected", at: 1200))
+            #expect(try VMRegistry.transition(db, vmID: id, to: .responsive, reason: "sync id matched", at: 1300))
+            #expect(try !VMRegistry.transition(db, vmID: id, to: .responsive, reason: "ping ok", at: 1400))
+            #expect(try VMRegistry.transition(db, vmID: id, to: .gone, reason: "socket removed", at: 1500))
+            let rows = try Row.fetchAll(db, sql: "SELECT at, from_state, to_state, reason FROM vm_transition WHERE vm_id = ? ORDER BY at", arguments: [id])
+            #expect(rows.map { $0["to_state"] as String } == ["disconnected", "connecting", "syncing", "responsive", "gone"])
+            #expect(rows.last?["from_state"] as String? == "responsive")
+            let vm = try #require(try Row.fetchOne(db, sql: "SELECT state, state_since, state_reason FROM vm WHERE id = ?", arguments: [id]))
+            #expect(vm["state"] as String == "gone" && vm["state_since"] as Int64 == 1500 && vm["state_reason"] as String == "socket removed")
+        }
+    }
+
+    @Test("heartbeats fold into aggregates: no row per ping")
+    func heartbeats() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let id = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
+            var summary = VMRegistry.HeartbeatSummary()
+            summary.recordReply(rttMicros: 400, at: 10)
+            summary.recordReply(rttMicros: 200, at: 20)
+            summary.recordMiss()
+            try VMRegistry.applyHeartbeats(db, vmID: id, summary)
+            var second = VMRegistry.HeartbeatSummary()
+            second.recordReply(rttMicros: 900, at: 30)
+            try VMRegistry.applyHeartbeats(db, vmID: id, second)
+            try VMRegistry.applyHeartbeats(db, vmID: id, VMRegistry.HeartbeatSummary(missed: 2))
+            let vm = try #require(try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]))
+            #expect(vm["ping_ok"] as Int == 3 && vm["ping_missed"] as Int == 3 && vm["last_seen"] as Int64 == 30)
+            #expect(vm["rtt_last_us"] as Int64 == 900 && vm["rtt_min_us"] as Int64 == 200 && vm["rtt_max_us"] as Int64 == 900)
+            #expect(abs((vm["rtt_ewma_us"] as Double) - (200 * 0.875 + 900 * 0.125)) < 0.001)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition") == 1)
+        }
+    }
+}
+
+@Suite("Store: facts as time spans")
+struct FactSpanTests {
+    static func addresses(_ list: [(String, String, String, Int)]) -> [Fact] {
+        list.map { Fact([$0.0, $0.1, $0.2, $0.3]) }
+    }
+
+    @Test("unchanged facts are not written again; changes close old spans and open new ones")
+    func changesOnly() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm7", socketPath: "/s", at: 0)
+            let first = Self.addresses([("eth0", "10.0.2.15", "ipv4", 24), ("eth0", "fe80::1", "ipv6", 64)])
+            #expect(try FactSpans.replace(db, .address, vmID: vm, with: first, at: 1000) == .init(opened: 2, closed: 0))
+            for time in stride(from: Int64(2000), through: 50_000, by: 1000) {
+                #expect(try FactSpans.replace(db, .address, vmID: vm, with: first.reversed(), at: time).isEmpty)
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") == 2)
+            let second = Self.addresses([("eth0", "10.0.2.16", "ipv4", 24), ("eth0", "fe80::1", "ipv6", 64)])
+            #expect(try FactSpans.replace(db, .address, vmID: vm, with: second, at: 60_000) == .init(opened: 1, closed: 1))
+            #expect(try FactSpans.replace(db, .address, vmID: vm, with: [], at: 70_000) == .init(opened: 0, closed: 2))
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") == 3)
+        }
+    }
+
+    @Test("'what addresses did vm7 have at 14:00 last Tuesday?' is one query")
+    func asOf() throws {
+        let temporary = try TemporaryStore()
+        let tuesday = Millis(1_795_000_000_000)
+        try temporary.store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm7", socketPath: "/s", at: tuesday - 86_400_000)
+            try FactSpans.replace(db, .address, vmID: vm, with: Self.addresses([("eth0", "10.0.2.15", "ipv4", 24)]), at: tuesday - 3_600_000)
+            try FactSpans.replace(db, .address, vmID: vm, with: Self.addresses([("eth0", "10.0.2.99", "ipv4", 24)]), at: tuesday + 3_600_000)
+        }
+        let (before, at, after, now) = try temporary.store.pool.read { db in
+            let vm = try #require(try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = 'vm7'"))
+            let sql = """
+                SELECT address FROM address
+                WHERE vm_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
+                """
+            return (
+                try String.fetchAll(db, sql: sql, arguments: [vm, tuesday - 7_200_000, tuesday - 7_200_000]),
+                try String.fetchAll(db, sql: sql, arguments: [vm, tuesday, tuesday]),
+                try FactSpans.facts(db, .address, vmID: vm, at: tuesday + 7_200_000).map { $0.values[1] },
+                try FactSpans.facts(db, .address, vmID: vm).map { $0.values[1] }
+            )
+        }
+        #expect(before.isEmpty)
+        #expect(at == ["10.0.2.15"])
+        #expect(after == ["10.0.2.99".databaseValue])
+        #expect(now == ["10.0.2.99".databaseValue])
+    }
+
+    @Test("NULL members and numbers compare as facts too (os-release changes)")
+    func nullableColumns() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
+            let os: [(any DatabaseValueConvertible & Sendable)?] = ["debian", "Debian GNU/Linux", nil, "12", "12", nil, nil, "6.1", "#1", "x86_64"]
+            let fact = Fact(databaseValues: os.map { $0?.databaseValue ?? .null })
+            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [fact], at: 10).opened == 1)
+            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [fact], at: 20).isEmpty)
+            var upgraded = fact
+            upgraded.values[3] = "13".databaseValue
+            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [upgraded], at: 30) == .init(opened: 1, closed: 1))
+            #expect(try FactSpans.facts(db, .osInfo, vmID: vm, at: 25) == [fact])
+        }
+    }
+
+    @Test("retention removes ended history and keeps current facts and unfinished execs")
+    func retention() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
+            try FactSpans.replace(db, .hostName, vmID: vm, with: [Fact(["old"])], at: 10)
+            try FactSpans.replace(db, .hostName, vmID: vm, with: [Fact(["new"])], at: 20)
+            try VMRegistry.transition(db, vmID: vm, to: .connecting, reason: "x", at: 15)
+            try db.execute(sql: """
+                INSERT INTO exec (vm_id, requested_at, path, args, capture, timeout_ms, state, finished_at)
+                VALUES (?, 5, '/bin/true', '[]', 'none', 1000, 'exited', 6), (?, 5, '/bin/sleep', '[]', 'none', 1000, 'running', NULL)
+                """, arguments: [vm, vm])
+            try db.execute(sql: "INSERT INTO audit (at, uid, action) VALUES (5, 0, 'exec')")
+            let removed = try Retention.prune(db, before: 1_000)
+            #expect(removed == Retention.Removed(facts: 1, transitions: 2, execs: 1, audit: 1))
+            #expect(try FactSpans.facts(db, .hostName, vmID: vm) == [Fact(["new"])])
+            #expect(try String.fetchAll(db, sql: "SELECT state FROM exec") == ["running"])
+        }
+    }
+}
