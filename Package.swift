@@ -41,9 +41,11 @@ let package = Package(
         .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
 
+        // Real agent processes and a raw QGA client, shared by the test targets.
+        .target(name: "FleetTestSupport", dependencies: ["QGA"], path: "Tests/FleetTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "FleetAgentTests",
-            dependencies: ["FleetAgent", "QGA", "CLinuxSupport"],
+            dependencies: ["FleetAgent", "QGA", "CLinuxSupport", "FleetTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import CLinuxSupport
+import FleetTestSupport
 import Foundation
 import QGA
 import Testing

@@ -2,14 +2,14 @@ import Foundation
 
 /// A real agent process (fleet-agent or Debian's qemu-ga) in unix-listen mode on a temporary
 /// socket and state directory. Stopped by its PID when the test is done.
-final class AgentProcess {
-    let process = Process()
-    let directory: URL
-    let socketPath: String
-    let stateDirectory: String
-    let logPath: String
+public final class AgentProcess {
+    public let process = Process()
+    public let directory: URL
+    public let socketPath: String
+    public let stateDirectory: String
+    public let logPath: String
 
-    static var fleetAgentPath: String {
+    public static var fleetAgentPath: String {
         // The test runner lives in the build products directory, beside the executables.
         let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = runner.deletingLastPathComponent()
@@ -21,12 +21,12 @@ final class AgentProcess {
         return "fleet-agent"
     }
 
-    static let qemuGAPath = "/usr/sbin/qemu-ga"
+    public static let qemuGAPath = "/usr/sbin/qemu-ga"
 
-    static var qemuGAInstalled: Bool { FileManager.default.isExecutableFile(atPath: qemuGAPath) }
+    public static var qemuGAInstalled: Bool { FileManager.default.isExecutableFile(atPath: qemuGAPath) }
 
     /// `prepare` runs before the agent starts (e.g. to place the frozen marker).
-    init(
+    public init(
         executable: String, name: String, extraArguments: [String] = [], environment: [String: String] = [:],
         prepare: (URL) throws -> Void = { _ in }
     ) throws {
@@ -56,11 +56,11 @@ final class AgentProcess {
         }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func connect() throws -> QGAClient { try QGAClient(path: socketPath) }
+    public func connect() throws -> QGAClient { try QGAClient(path: socketPath) }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             // qemu-ga takes a second or more to act on SIGTERM; the tests need no grace period.
@@ -76,7 +76,7 @@ final class AgentProcess {
 }
 
 /// Runs a command and returns its standard output.
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

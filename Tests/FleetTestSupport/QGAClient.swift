@@ -2,11 +2,11 @@ import Foundation
 import QGA
 
 /// A minimal blocking QGA client over a unix socket, for tests: send bytes, read reply lines.
-final class QGAClient {
-    let fd: Int32
+public final class QGAClient {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(path: String) throws {
+    public init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         var address = sockaddr_un()
@@ -23,7 +23,7 @@ final class QGAClient {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -32,10 +32,10 @@ final class QGAClient {
         }
     }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) { send(Array(text.utf8)) }
 
     /// The next reply line (without the newline, with a leading 0xFF kept), or nil on timeout.
-    func readLine(timeout: Double = 5) -> [UInt8]? {
+    public func readLine(timeout: Double = 5) -> [UInt8]? {
         let deadline = Date().addingTimeInterval(timeout)
         var scanned = 0  // bytes already known to hold no newline: a 20 MB reply is scanned once
         while true {
@@ -57,7 +57,7 @@ final class QGAClient {
     }
 
     /// The next reply parsed as JSON (a leading 0xFF is stripped).
-    func readReply(timeout: Double = 5) -> JSONValue? {
+    public func readReply(timeout: Double = 5) -> JSONValue? {
         guard var line = readLine(timeout: timeout) else { return nil }
         if line.first == 0xFF { line.removeFirst() }
         var decoder = QGAStreamDecoder(role: .host)
@@ -67,13 +67,13 @@ final class QGAClient {
     }
 
     /// Sends one request and returns its reply.
-    func call(_ request: String, timeout: Double = 10) -> JSONValue? {
+    public func call(_ request: String, timeout: Double = 10) -> JSONValue? {
         send(request)
         return readReply(timeout: timeout)
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
