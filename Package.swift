@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // The wire protocol both sides share. No I/O, no dependencies: it is linked into the
@@ -37,6 +38,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // fleetd's host side: agent connections (sync, ids, timeouts, caps), sessions, discovery.
+        .target(
+            name: "FleetSupervisor",
+            dependencies: [
+                "QGA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         .executableTarget(name: "fleet-agent", dependencies: ["FleetAgent"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
         .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
@@ -46,6 +58,15 @@ let package = Package(
         .testTarget(
             name: "FleetAgentTests",
             dependencies: ["FleetAgent", "QGA", "CLinuxSupport", "FleetTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FleetSupervisorTests",
+            dependencies: [
+                "FleetSupervisor", "QGA", "FleetTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,189 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import QGA
+
+/// What an AgentConnection asks of its channel.
+enum AgentOutbound: Sendable {
+    case request(QGARequest, successResponse: Bool, timeout: TimeAmount, EventLoopPromise<QGAReply?>)
+    case sync(resendEvery: TimeAmount, timeout: TimeAmount, EventLoopPromise<Void>)
+}
+
+/// The host end of one QGA channel, on its event loop: frames replies with the QGA stream
+/// decoder (host role, capped), tags every request with a fresh integer id and matches replies
+/// to it, enforces per-request timeouts, and runs the guest-sync-delimited handshake. Replies
+/// that match nothing are dropped and counted; a reply past the cap, or bytes that are not QGA,
+/// fail what is pending so the owner resyncs — no other VM is affected.
+final class AgentChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = AgentOutbound
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var command: String
+        var promise: EventLoopPromise<QGAReply?>
+        var timeout: Scheduled<Void>?
+        /// success-response false: silence until the grace period ends means success.
+        var silenceIsSuccess: Bool
+    }
+
+    private struct Sync {
+        var currentID: Int64
+        var promise: EventLoopPromise<Void>
+        var resend: RepeatedTask?
+        var deadline: Scheduled<Void>?
+    }
+
+    private var decoder: QGAStreamDecoder
+    private var nextID: Int64 = 1
+    private var pending: [Int64: Pending] = [:]
+    private var sync: Sync?
+    private let counters: NIOLockedValueBox<ConnectionCounters>
+    private let writer = JSONWriter(style: .compact)
+
+    init(limits: QGAStreamLimits, counters: NIOLockedValueBox<ConnectionCounters>) {
+        decoder = QGAStreamDecoder(role: .host, limits: limits)
+        self.counters = counters
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise writePromise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .request(var request, let successResponse, let timeout, let promise):
+            let id = nextID
+            nextID += 1
+            request.id = .int(id)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let scheduled = context.eventLoop.scheduleTask(in: timeout) { handler.value.expire(id) }
+            pending[id] = Pending(command: request.execute, promise: promise, timeout: scheduled, silenceIsSuccess: !successResponse)
+            var buffer = context.channel.allocator.buffer(capacity: 128)
+            buffer.writeBytes(request.bytes())
+            // The caller's write promise means "the handler has it"; a failed socket write is
+            // this request's failure, reported through its own promise exactly once.
+            writePromise?.succeed()
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenFailure { _ in
+                handler.value.fail(id, AgentConnectionError.disconnected)
+            }
+        case .sync(let resendEvery, let timeout, let promise):
+            startSync(context: context, resendEvery: resendEvery, timeout: timeout, promise: promise)
+            writePromise?.succeed()
+        }
+    }
+
+    private func startSync(context: ChannelHandlerContext, resendEvery: TimeAmount, timeout: TimeAmount, promise: EventLoopPromise<Void>) {
+        finishSync(with: .failure(AgentConnectionError.interrupted))
+        // Whatever was in flight is unanswerable once the stream is resynchronised.
+        failAll(AgentConnectionError.interrupted)
+        sync = Sync(currentID: 0, promise: promise)
+        // Scheduled work runs on this handler's event loop; both are cancelled in finishSync.
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        sync?.deadline = context.eventLoop.scheduleTask(in: timeout) {
+            bound.value.handler.finishSync(with: .failure(AgentConnectionError.syncTimeout))
+        }
+        sync?.resend = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: resendEvery) { _ in
+            bound.value.handler.sendSyncAttempt(context: bound.value.context)
+        }
+    }
+
+    /// 0xFF (so the agent drops any partial input) + guest-sync-delimited with a fresh random id;
+    /// from here the decoder ignores everything up to the agent's 0xFF sentinel.
+    private func sendSyncAttempt(context: ChannelHandlerContext) {
+        guard sync != nil else { return }
+        let id = Int64.random(in: Int64.min...Int64.max)
+        sync?.currentID = id
+        counters.withLockedValue { $0.syncAttempts += 1 }
+        decoder.discardUntilDelimiter()
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        buffer.writeInteger(UInt8(0xFF))
+        buffer.writeBytes(GuestSyncDelimitedCommand.request(GuestSyncArguments(id: id)).bytes())
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func finishSync(with result: Result<Void, any Error>) {
+        guard let current = sync else { return }
+        sync = nil
+        current.resend?.cancel()
+        current.deadline?.cancel()
+        current.promise.completeWith(result)
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        var events: [QGAStreamEvent] = []
+        buffer.withUnsafeReadableBytes { raw in
+            decoder.feed(raw) { events.append($0) }
+        }
+        for event in events { handle(event) }
+    }
+
+    private func handle(_ event: QGAStreamEvent) {
+        switch event {
+        case .delimiter:
+            return
+        case .error(let error):
+            if error.kind == .limit {
+                counters.withLockedValue { $0.oversizedReplies += 1 }
+                failAll(AgentConnectionError.replyTooLarge(error.description))
+            } else {
+                counters.withLockedValue { $0.malformedReplies += 1 }
+                failAll(AgentConnectionError.protocolViolation(error.description))
+            }
+        case .message(let value):
+            guard case .success(let reply) = QGAReply.parse(value) else {
+                counters.withLockedValue { $0.malformedReplies += 1 }
+                return
+            }
+            if let current = sync {
+                // During a sync only the reply carrying the newest id counts.
+                if case .success(let returned) = reply.outcome, returned.int64Value == current.currentID {
+                    finishSync(with: .success(()))
+                } else {
+                    counters.withLockedValue { $0.staleReplies += 1 }
+                }
+                return
+            }
+            guard let id = reply.id?.int64Value, let waiting = pending.removeValue(forKey: id) else {
+                counters.withLockedValue { $0.staleReplies += 1 }
+                return
+            }
+            waiting.timeout?.cancel()
+            waiting.promise.succeed(reply)
+        }
+    }
+
+    private func fail(_ id: Int64, _ error: any Error) {
+        guard let waiting = pending.removeValue(forKey: id) else { return }
+        waiting.timeout?.cancel()
+        waiting.promise.fail(error)
+    }
+
+    private func expire(_ id: Int64) {
+        guard let waiting = pending.removeValue(forKey: id) else { return }
+        if waiting.silenceIsSuccess {
+            waiting.promise.succeed(nil)
+        } else {
+            waiting.promise.fail(AgentConnectionError.timeout(command: waiting.command))
+        }
+    }
+
+    private func failAll(_ error: any Error) {
+        let waiting = pending
+        pending.removeAll()
+        for (_, entry) in waiting {
+            entry.timeout?.cancel()
+            entry.promise.fail(error)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(AgentConnectionError.disconnected)
+        finishSync(with: .failure(AgentConnectionError.disconnected))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

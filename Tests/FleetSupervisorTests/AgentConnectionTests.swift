@@ -1,0 +1,161 @@
+import FleetTestSupport
+import Foundation
+import NIOCore
+import NIOPosix
+import QGA
+import Testing
+@testable import FleetSupervisor
+
+@Suite("Agent connection")
+struct AgentConnectionTests {
+    static let group = MultiThreadedEventLoopGroup.singleton
+
+    @Test("sync then typed calls, against fleet-agent and the real qemu-ga", arguments: ["fleet-agent", "qemu-ga"])
+    func realAgents(_ which: String) async throws {
+        let agent = try AgentProcess(executable: which == "qemu-ga" ? AgentProcess.qemuGAPath : AgentProcess.fleetAgentPath, name: which)
+        defer { agent.stop() }
+        // A client that leaves half a request behind: qemu-ga keeps that partial input for the
+        // next client. The 0xFF of the sync must clear it.
+        do {
+            let raw = try agent.connect()
+            raw.send(#"{"execute":"guest-get-osinfo","argu"#)
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.socketPath, on: Self.group)
+        try await connection.sync(timeout: .seconds(10))
+        let info = try await connection.call(GuestInfoCommand.self, timeout: .seconds(5))
+        #expect(info.supportedCommands.contains { $0.name == "guest-ping" && $0.enabled })
+        _ = try await connection.call(GuestPingCommand.self, timeout: .seconds(5))
+        let os = try await connection.call(GuestGetOSInfoCommand.self, timeout: .seconds(5))
+        #expect(os.kernelRelease?.isEmpty == false)
+        let sync = try await connection.call(GuestSyncCommand.self, GuestSyncArguments(id: Int64.min), timeout: .seconds(5))
+        #expect(sync == Int64.min)
+        do {
+            _ = try await connection.call(GuestFileReadCommand.self, GuestFileReadArguments(handle: 999_999), timeout: .seconds(5))
+            Issue.record("an unknown handle must fail")
+        } catch let error as AgentConnectionError {
+            #expect(error == .agent(QGAError(.genericError, "handle '999999' has not been found")))
+        }
+        await connection.close()
+    }
+
+    @Test("a timed-out request fails alone; its late reply is dropped and counted")
+    func lateReply() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            if request["execute"] == "guest-get-time" { usleep(300_000) }
+            ScriptedAgent.reply(fd, ["return": 7, "id": request["id"] ?? nil])
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        await #expect(throws: AgentConnectionError.timeout(command: "guest-get-time")) {
+            _ = try await connection.call(GuestGetTimeCommand.self, timeout: .milliseconds(50))
+        }
+        // The late reply arrives before this one and is dropped, not mistaken for it.
+        #expect(try await connection.call(GuestGetTimeCommand.self, timeout: .seconds(2)) == 7)
+        #expect(connection.counters.staleReplies == 1)
+        await connection.close()
+    }
+
+    @Test("replies with wrong ids, no ids or unsolicited ones are dropped and counted")
+    func wrongIds() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            ScriptedAgent.reply(fd, ["return": 1, "id": 424242])
+            ScriptedAgent.reply(fd, ["return": 2])
+            ScriptedAgent.reply(fd, ["return": [:], "id": request["id"] ?? nil])
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        #expect(try await connection.call(GuestPingCommand.self, timeout: .seconds(2)) == QGAEmpty())
+        #expect(connection.counters.staleReplies == 2)
+        await connection.close()
+    }
+
+    @Test("a reply past the cap is cut off without buffering it; after a resync the VM works again")
+    func oversized() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            if request["execute"] == "guest-get-host-name" {
+                ScriptedAgent.write(fd, Array(#"{"return": {"host-name": ""#.utf8))
+                ScriptedAgent.write(fd, [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20))
+                ScriptedAgent.write(fd, Array("\"}}\n".utf8))
+                return
+            }
+            ScriptedAgent.reply(fd, ["return": [:], "id": request["id"] ?? nil])
+        }
+        let limits = QGAStreamLimits(maxMessageBytes: 64 << 10, maxTokens: 4096, maxDepth: 16)
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group, limits: limits)
+        try await connection.sync()
+        do {
+            _ = try await connection.call(GuestGetHostNameCommand.self, timeout: .seconds(5))
+            Issue.record("the giant reply must not be accepted")
+        } catch let error as AgentConnectionError {
+            #expect(error == .replyTooLarge("JSON token size limit exceeded"))
+            #expect(error.requiresResync)
+        }
+        try await connection.sync()
+        #expect(try await connection.call(GuestPingCommand.self, timeout: .seconds(2)) == QGAEmpty())
+        #expect(connection.counters.oversizedReplies == 1)
+        await connection.close()
+    }
+
+    @Test("garbage is a protocol violation; a wrong-shaped result is reported as such")
+    func garbageAndBadResults() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            switch request["execute"]?.stringValue {
+            case "guest-get-osinfo": ScriptedAgent.write(fd, Array("\u{1}\u{2} garbage {]\n".utf8))
+            case "guest-get-vcpus": ScriptedAgent.reply(fd, ["return": [["logical-id": "zero", "online": true]], "id": request["id"] ?? nil])
+            default: ScriptedAgent.reply(fd, ["return": [:], "id": request["id"] ?? nil])
+            }
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        do {
+            _ = try await connection.call(GuestGetOSInfoCommand.self, timeout: .seconds(2))
+            Issue.record("garbage must fail the call")
+        } catch let error as AgentConnectionError {
+            guard case .protocolViolation = error else { Issue.record("\(error)"); return }
+        }
+        try await connection.sync()
+        do {
+            _ = try await connection.call(GuestGetVcpusCommand.self, timeout: .seconds(2))
+            Issue.record("a string logical-id must fail")
+        } catch let error as AgentConnectionError {
+            guard case .invalidResult(command: "guest-get-vcpus", _) = error else { Issue.record("\(error)"); return }
+        }
+        #expect(connection.counters.malformedReplies >= 1)
+        await connection.close()
+    }
+
+    @Test("success-response false: silence is success, an error reply is an error")
+    func noReplyCommands() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            if request["arguments"]?["mode"] == "reboot" {
+                ScriptedAgent.reply(fd, ["error": ["class": "GenericError", "desc": "child process has failed to shutdown"], "id": request["id"] ?? nil])
+            }
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        #expect(try await connection.call(GuestShutdownCommand.self, GuestShutdownArguments(mode: "powerdown"), timeout: .milliseconds(200)) == QGAEmpty())
+        await #expect(throws: AgentConnectionError.agent(QGAError(.genericError, "child process has failed to shutdown"))) {
+            _ = try await connection.call(GuestShutdownCommand.self, GuestShutdownArguments(mode: "reboot"), timeout: .seconds(2))
+        }
+        await connection.close()
+    }
+
+    @Test("a guest that never answers: sync resends with fresh ids, then times out; a closed socket is 'disconnected'")
+    func silentAndClosed() async throws {
+        let agent = try ScriptedAgent { _, _ in }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        await #expect(throws: AgentConnectionError.syncTimeout) {
+            try await connection.sync(resendEvery: .milliseconds(50), timeout: .milliseconds(400))
+        }
+        #expect(connection.counters.syncAttempts >= 5)
+        await connection.close()
+        await #expect(throws: (any Error).self) {
+            _ = try await connection.call(GuestPingCommand.self, timeout: .seconds(1))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import QGA
+
+/// A fake agent on a unix socket for behaviours no real agent shows (or that must never be sent
+/// to one on this machine): it parses requests with the agent-side decoder and answers each with
+/// whatever `respond` returns — valid replies, wrong ids, garbage, giant or endless messages.
+final class ScriptedAgent: @unchecked Sendable {
+    let path: String
+    private let listener: Int32
+    private let respond: @Sendable (JSONValue, Int32) -> Void
+    private let thread: Thread
+
+    /// `respond(request, clientFD)` writes whatever it likes to the client.
+    init(respond: @escaping @Sendable (JSONValue, Int32) -> Void) throws {
+        let socketPath = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString.prefix(8)).sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0, listen(fd, 4) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        path = socketPath
+        listener = fd
+        self.respond = respond
+        thread = Thread { [respond] in
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                var decoder = QGAStreamDecoder(role: .agent)
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    for event in decoder.feed(buffer[..<n]) {
+                        if case .message(let request) = event { respond(request, client) }
+                    }
+                }
+                close(client)
+            }
+        }
+        thread.start()
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        unlink(path)
+    }
+
+    static func write(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    static func reply(_ fd: Int32, _ value: JSONValue) {
+        write(fd, JSONWriter(style: .qemu).line(value))
+    }
+
+    /// Answers guest-sync-delimited properly (0xFF + echo), so that a connection can sync.
+    static func answerSync(_ request: JSONValue, _ fd: Int32) -> Bool {
+        guard request["execute"] == "guest-sync-delimited", let id = request["arguments"]?["id"] else { return false }
+        write(fd, [0xFF] + JSONWriter(style: .qemu).line(["return": id]))
+        return true
+    }
+}
