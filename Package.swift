@@ -43,6 +43,7 @@ let package = Package(
             name: "FleetSupervisor",
             dependencies: [
                 "QGA",
+                "FleetStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

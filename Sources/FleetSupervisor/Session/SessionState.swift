@@ -1,0 +1,102 @@
+import FleetStore
+
+/// A VM session's state is the store's `VMState`: one set of names for the machine, the
+/// database and the CLI.
+public typealias SessionState = VMState
+
+/// Something that happened to a VM's session.
+public enum SessionEvent: Sendable, Equatable {
+    case socketAppeared
+    case socketRemoved
+    case connectStarted
+    case connectFailed(String)
+    case connected
+    case synced
+    /// The stream position is unknown (timeout, cap, garbage): a resync is under way.
+    case desynchronized(String)
+    case heartbeatOK
+    case heartbeatMissed(String)
+    /// guest-fsfreeze-status said "frozen", or a command failed with the frozen-state error.
+    case frozenDetected
+    case thawDetected
+    case disconnected(String)
+}
+
+/// A change of state with the reason to record.
+public struct SessionTransition: Sendable, Equatable {
+    public var from: SessionState
+    public var to: SessionState
+    public var reason: String
+}
+
+/// The per-VM state machine, without I/O: feed it events, record the transitions it returns.
+/// A single missed heartbeat does not flip the state; `missThreshold` consecutive ones make the
+/// VM unresponsive, and the first good reply after a resync makes it responsive again.
+public struct SessionMachine: Sendable, Equatable {
+    public private(set) var state: SessionState
+    public private(set) var consecutiveMisses = 0
+    public private(set) var frozen = false
+    public let missThreshold: Int
+
+    public init(state: SessionState = .disconnected, missThreshold: Int = 2) {
+        self.state = state
+        self.missThreshold = max(1, missThreshold)
+    }
+
+    /// Applies an event; returns the transition it caused, if any.
+    public mutating func apply(_ event: SessionEvent) -> SessionTransition? {
+        switch event {
+        case .socketAppeared:
+            return state == .gone ? move(to: .disconnected, "socket reappeared") : nil
+        case .socketRemoved:
+            return move(to: .gone, "socket removed")
+        case .connectStarted:
+            guard state == .disconnected else { return nil }
+            return move(to: .connecting, "connecting")
+        case .connectFailed(let reason):
+            guard state != .gone else { return nil }
+            return move(to: .disconnected, "connect failed: \(reason)")
+        case .connected:
+            guard state == .connecting || state == .disconnected else { return nil }
+            return move(to: .syncing, "connected")
+        case .synced:
+            guard state != .gone else { return nil }
+            consecutiveMisses = 0
+            return move(to: frozen ? .frozen : .responsive, "sync id matched")
+        case .desynchronized(let reason):
+            // Only an unreachable guest leaves responsive through here; a lone lost reply is a
+            // miss, counted by the heartbeat, not a state change.
+            guard state == .connecting else { return nil }
+            return move(to: .syncing, reason)
+        case .heartbeatOK:
+            consecutiveMisses = 0
+            guard state == .unresponsive || state == .syncing else { return nil }
+            return move(to: frozen ? .frozen : .responsive, "heartbeat answered")
+        case .heartbeatMissed(let reason):
+            consecutiveMisses += 1
+            guard consecutiveMisses >= missThreshold, state == .responsive || state == .frozen || state == .syncing else {
+                return nil
+            }
+            return move(to: .unresponsive, "\(consecutiveMisses) heartbeats missed (\(reason))")
+        case .frozenDetected:
+            frozen = true
+            guard state == .responsive else { return nil }
+            return move(to: .frozen, "filesystems frozen")
+        case .thawDetected:
+            frozen = false
+            guard state == .frozen else { return nil }
+            return move(to: .responsive, "filesystems thawed")
+        case .disconnected(let reason):
+            guard state != .gone, state != .disconnected else { return nil }
+            consecutiveMisses = 0
+            return move(to: .disconnected, reason)
+        }
+    }
+
+    private mutating func move(to next: SessionState, _ reason: String) -> SessionTransition? {
+        guard next != state else { return nil }
+        let transition = SessionTransition(from: state, to: next, reason: reason)
+        state = next
+        return transition
+    }
+}

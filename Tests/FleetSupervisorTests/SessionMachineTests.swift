@@ -1,0 +1,77 @@
+import Testing
+@testable import FleetSupervisor
+
+@Suite("Session state machine")
+struct SessionMachineTests {
+    static func run(_ events: [SessionEvent], threshold: Int = 2) -> (SessionMachine, [SessionTransition]) {
+        var machine = SessionMachine(missThreshold: threshold)
+        let transitions = events.compactMap { machine.apply($0) }
+        return (machine, transitions)
+    }
+
+    @Test("connect, sync, steady state")
+    func happyPath() {
+        let (machine, transitions) = Self.run([.connectStarted, .connected, .synced, .heartbeatOK, .heartbeatOK])
+        #expect(machine.state == .responsive)
+        #expect(transitions.map(\.to) == [.connecting, .syncing, .responsive])
+        #expect(transitions.map(\.reason) == ["connecting", "connected", "sync id matched"])
+    }
+
+    @Test("one miss does not flip the state; two in a row do; the first good reply after resync restores it")
+    func misses() {
+        var machine = SessionMachine(missThreshold: 2)
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
+        #expect(machine.apply(.heartbeatMissed("timeout")) == nil)
+        #expect(machine.apply(.heartbeatOK) == nil)
+        #expect(machine.apply(.heartbeatMissed("timeout")) == nil)
+        let down = machine.apply(.heartbeatMissed("timeout"))
+        #expect(down == SessionTransition(from: .responsive, to: .unresponsive, reason: "2 heartbeats missed (timeout)"))
+        #expect(machine.apply(.heartbeatMissed("timeout")) == nil)
+        #expect(machine.apply(.synced)?.to == .responsive)
+        #expect(machine.consecutiveMisses == 0)
+    }
+
+    @Test("frozen guests are 'frozen' until thawed, and come back frozen after a resync")
+    func frozen() {
+        var machine = SessionMachine()
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
+        #expect(machine.apply(.frozenDetected)?.to == .frozen)
+        #expect(machine.apply(.disconnected("closed"))?.to == .disconnected)
+        _ = machine.apply(.connectStarted)
+        _ = machine.apply(.connected)
+        #expect(machine.apply(.synced)?.to == .frozen)
+        #expect(machine.apply(.thawDetected)?.to == .responsive)
+    }
+
+    @Test("a removed socket makes the VM gone from any state; a reappearing one starts over")
+    func gone() {
+        var machine = SessionMachine()
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
+        #expect(machine.apply(.socketRemoved) == SessionTransition(from: .responsive, to: .gone, reason: "socket removed"))
+        #expect(machine.apply(.disconnected("closed")) == nil)
+        #expect(machine.apply(.connectFailed("ENOENT")) == nil)
+        #expect(machine.apply(.socketAppeared)?.to == .disconnected)
+        #expect(machine.apply(.connectFailed("ECONNREFUSED")) == nil)
+        #expect(machine.apply(.connectStarted)?.to == .connecting)
+        #expect(machine.apply(.connectFailed("ECONNREFUSED"))?.reason == "connect failed: ECONNREFUSED")
+    }
+
+    @Test("no event sequence leaves the machine in a state that breaks its invariants")
+    func randomSequences() {
+        let events: [SessionEvent] = [
+            .socketAppeared, .socketRemoved, .connectStarted, .connectFailed("x"), .connected, .synced,
+            .desynchronized("x"), .heartbeatOK, .heartbeatMissed("x"), .frozenDetected, .thawDetected, .disconnected("x"),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var machine = SessionMachine(missThreshold: Int.random(in: 1...3, using: &generator))
+            for _ in 0..<40 {
+                let before = machine.state
+                if let transition = machine.apply(events.randomElement(using: &generator)!) {
+                    #expect(transition.from == before && transition.to != before && !transition.reason.isEmpty)
+                }
+                #expect(machine.state != .frozen || machine.frozen)
+            }
+        }
+    }
+}
