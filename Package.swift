@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "QGA",
                 "FleetStore",
+                "CLinuxSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "CLinuxSupport.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <malloc.h>
@@ -10,6 +11,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -60,3 +62,25 @@ int fleet_open_pty(char *name, size_t size) {
     }
     return master;
 }
+
+int fleet_inotify_watch_directory(const char *directory, int *watch) {
+    int fd = inotify_init1(IN_CLOEXEC);
+    if (fd < 0) return -1;
+    int wd = inotify_add_watch(fd, directory,
+        IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+    if (wd < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    *watch = wd;
+    return fd;
+}
+
+int fleet_inotify_unwatch(int fd, int watch) { return inotify_rm_watch(fd, watch); }
+
+unsigned int fleet_in_created(void) { return IN_CREATE | IN_MOVED_TO; }
+unsigned int fleet_in_deleted(void) { return IN_DELETE | IN_MOVED_FROM; }
+unsigned int fleet_in_gone(void) { return IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW; }
+unsigned int fleet_in_ignored(void) { return IN_IGNORED; }

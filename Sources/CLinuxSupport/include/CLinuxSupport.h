@@ -43,4 +43,18 @@ int fleet_get_hwaddr(int sock, const char *ifname, unsigned char out[6]);
 /// (used by tests that run the agent on a serial line).
 int fleet_open_pty(char *name, size_t size);
 
+/// An inotify descriptor (blocking, close-on-exec) watching `directory` for entries created,
+/// deleted or moved in or out, and for the directory itself going away. Returns the inotify
+/// descriptor, or -1 with errno set; `*watch` receives the watch descriptor.
+int fleet_inotify_watch_directory(const char *directory, int *watch);
+
+/// Ends a watch; a reader blocked on the descriptor then receives IN_IGNORED and wakes up.
+int fleet_inotify_unwatch(int fd, int watch);
+
+/// Bits of inotify_event.mask that fleetd distinguishes.
+unsigned int fleet_in_created(void);   /* IN_CREATE | IN_MOVED_TO */
+unsigned int fleet_in_deleted(void);   /* IN_DELETE | IN_MOVED_FROM */
+unsigned int fleet_in_gone(void);      /* IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW */
+unsigned int fleet_in_ignored(void);   /* IN_IGNORED: the watch has ended */
+
 #endif

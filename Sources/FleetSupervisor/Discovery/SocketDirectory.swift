@@ -1,0 +1,104 @@
+import CLinuxSupport
+import Foundation
+
+/// The directory QEMU puts one agent socket per VM in: `NAME.sock` is VM `NAME`.
+public enum SocketDirectory {
+    public static let suffix = ".sock"
+
+    /// The VM name for a directory entry, or nil when the entry is not an agent socket name.
+    public static func vmName(forEntry entry: String) -> String? {
+        guard entry.hasSuffix(suffix), entry.count > suffix.count, !entry.hasPrefix(".") else { return nil }
+        return String(entry.dropLast(suffix.count))
+    }
+
+    /// Every agent socket in the directory now: VM name → socket path. Entries with the right
+    /// name that are not sockets are skipped (a stray regular file is not a VM).
+    public static func scan(_ directory: String) -> [String: String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var result: [String: String] = [:]
+        for entry in entries {
+            guard let name = vmName(forEntry: entry) else { continue }
+            let path = directory + "/" + entry
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { continue }
+            result[name] = path
+        }
+        return result
+    }
+}
+
+/// Watches the socket directory with inotify and reports sockets appearing and disappearing.
+/// A dedicated thread blocks on the inotify descriptor (no polling); `stop()` removes the watch,
+/// which wakes it. Events are hints: fleetd also rescans periodically, since inotify can
+/// overflow or miss a directory that is replaced.
+public final class SocketDirectoryWatcher: Sendable {
+    public enum Change: Sendable, Equatable {
+        case appeared(name: String, path: String)
+        case disappeared(name: String)
+        /// The watch ended or overflowed: rescan to know where things stand.
+        case rescanNeeded
+    }
+
+    public let directory: String
+    public let changes: AsyncStream<Change>
+    private let fd: Int32
+    private let watch: Int32
+
+    public init(directory: String) throws {
+        var watch: Int32 = -1
+        let fd = directory.withCString { fleet_inotify_watch_directory($0, &watch) }
+        guard fd >= 0 else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: directory, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
+        }
+        self.directory = directory
+        self.fd = fd
+        self.watch = watch
+        let (stream, continuation) = AsyncStream.makeStream(of: Change.self, bufferingPolicy: .bufferingNewest(65536))
+        changes = stream
+        let thread = Thread {
+            Self.readEvents(fd: fd, directory: directory, continuation: continuation)
+            close(fd)
+            continuation.finish()
+        }
+        thread.name = "fleetd-inotify"
+        thread.start()
+    }
+
+    public func stop() {
+        _ = fleet_inotify_unwatch(fd, watch)
+    }
+
+    private static func readEvents(fd: Int32, directory: String, continuation: AsyncStream<Change>.Continuation) {
+        let created = fleet_in_created(), deleted = fleet_in_deleted(), gone = fleet_in_gone(), ended = fleet_in_ignored()
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            var offset = 0
+            // struct inotify_event { int wd; uint32_t mask; uint32_t cookie; uint32_t len; char name[]; }
+            while offset + 16 <= n {
+                func word(_ at: Int) -> UInt32 {
+                    UInt32(buffer[offset + at]) | UInt32(buffer[offset + at + 1]) << 8
+                        | UInt32(buffer[offset + at + 2]) << 16 | UInt32(buffer[offset + at + 3]) << 24
+                }
+                let mask = word(4)
+                let length = Int(word(12))
+                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + length)].prefix { $0 != 0 }
+                let entry = String(decoding: nameBytes, as: UTF8.self)
+                offset += 16 + length
+                if mask & gone != 0 {
+                    continuation.yield(.rescanNeeded)
+                    if mask & ended != 0 { return }  // stop(), or the directory itself went away
+                    continue
+                }
+                guard let name = SocketDirectory.vmName(forEntry: entry) else { continue }
+                if mask & created != 0 {
+                    continuation.yield(.appeared(name: name, path: directory + "/" + entry))
+                } else if mask & deleted != 0 {
+                    continuation.yield(.disappeared(name: name))
+                }
+            }
+        }
+    }
+}

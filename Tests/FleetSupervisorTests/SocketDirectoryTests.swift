@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import FleetSupervisor
+
+@Suite("Socket directory discovery")
+struct SocketDirectoryTests {
+    static func makeDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-vms-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Creates a listening unix socket file, as QEMU's `-chardev socket,server=on` does.
+    static func bindSocket(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        listen(fd, 1)
+        return fd
+    }
+
+    @Test("names: NAME.sock is VM NAME; other entries are not VMs")
+    func names() {
+        #expect(SocketDirectory.vmName(forEntry: "vm7.sock") == "vm7")
+        #expect(SocketDirectory.vmName(forEntry: "web-01.prod.sock") == "web-01.prod")
+        #expect(SocketDirectory.vmName(forEntry: ".sock") == nil)
+        #expect(SocketDirectory.vmName(forEntry: ".hidden.sock") == nil)
+        #expect(SocketDirectory.vmName(forEntry: "vm7.sock.tmp") == nil)
+        #expect(SocketDirectory.vmName(forEntry: "vm7.pid") == nil)
+    }
+
+    @Test("a scan lists sockets only")
+    func scan() throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let a = Self.bindSocket(directory + "/a.sock"), b = Self.bindSocket(directory + "/b.sock")
+        defer { close(a); close(b) }
+        _ = FileManager.default.createFile(atPath: directory + "/fake.sock", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/a.pid", contents: Data())
+        #expect(SocketDirectory.scan(directory) == ["a": directory + "/a.sock", "b": directory + "/b.sock"])
+    }
+
+    @Test("inotify reports sockets appearing and disappearing, live; stop ends the stream")
+    func watch() async throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let watcher = try SocketDirectoryWatcher(directory: directory)
+        let collected = Task {
+            var changes: [SocketDirectoryWatcher.Change] = []
+            for await change in watcher.changes { changes.append(change) }
+            return changes
+        }
+        let fd = Self.bindSocket(directory + "/vm1.sock")
+        _ = FileManager.default.createFile(atPath: directory + "/notes.txt", contents: Data())
+        try await Task.sleep(for: .milliseconds(100))
+        close(fd)
+        unlink(directory + "/vm1.sock")
+        try await Task.sleep(for: .milliseconds(100))
+        watcher.stop()
+        let changes = await collected.value
+        #expect(changes.prefix(2) == [.appeared(name: "vm1", path: directory + "/vm1.sock"), .disappeared(name: "vm1")])
+        #expect(changes.last == .rescanNeeded)
+    }
+
+    @Test("a directory that does not exist is a clear error")
+    func missingDirectory() {
+        #expect(throws: (any Error).self) { _ = try SocketDirectoryWatcher(directory: "/nonexistent/fleet-vms") }
+    }
+}
