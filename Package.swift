@@ -45,6 +45,7 @@ let package = Package(
                 "QGA",
                 "FleetStore",
                 "CLinuxSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -65,7 +66,8 @@ let package = Package(
         .testTarget(
             name: "FleetSupervisorTests",
             dependencies: [
-                "FleetSupervisor", "QGA", "FleetTestSupport",
+                "FleetSupervisor", "FleetStore", "QGA", "FleetTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
