@@ -26,19 +26,20 @@ public final class AgentProcess {
     public static var qemuGAInstalled: Bool { FileManager.default.isExecutableFile(atPath: qemuGAPath) }
 
     /// `prepare` runs before the agent starts (e.g. to place the frozen marker).
+    /// `socketPath` places the socket elsewhere (e.g. in a directory fleetd watches).
     public init(
-        executable: String, name: String, extraArguments: [String] = [], environment: [String: String] = [:],
-        prepare: (URL) throws -> Void = { _ in }
+        executable: String, name: String, socketPath: String? = nil, extraArguments: [String] = [],
+        environment: [String: String] = [:], prepare: (URL) throws -> Void = { _ in }
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-test-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("state"), withIntermediateDirectories: true)
-        socketPath = directory.appendingPathComponent("agent.sock").path
+        self.socketPath = socketPath ?? directory.appendingPathComponent("agent.sock").path
         stateDirectory = directory.appendingPathComponent("state").path
         logPath = directory.appendingPathComponent("agent.log").path
         try prepare(directory)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-m", "unix-listen", "-p", socketPath, "-t", stateDirectory] + extraArguments
+        process.arguments = ["-m", "unix-listen", "-p", self.socketPath, "-t", stateDirectory] + extraArguments
         var env = ProcessInfo.processInfo.environment
         // Neither agent may read this machine's /etc/qemu/qemu-ga.conf during tests.
         env["QGA_CONF"] = directory.appendingPathComponent("none.conf").path
@@ -48,7 +49,7 @@ public final class AgentProcess {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socketPath) {
+        while !FileManager.default.fileExists(atPath: self.socketPath) {
             guard process.isRunning, Date() < deadline else {
                 throw TestFailure("\(name) did not create its socket: \(log)")
             }

@@ -24,13 +24,15 @@ public struct InventoryLimits: Sendable, Equatable {
 }
 
 /// Turns typed agent results into the store's facts (one `Fact` per row of a span table),
-/// checking every string and count against `InventoryLimits` first.
+/// checking every string and count against `InventoryLimits` first. Functions throw
+/// `InventoryRejection` (declared untyped: typed throws mixed with untyped ones crash the
+/// Swift 6.3 compiler's SIL generation in callers).
 public struct InventoryFacts: Sendable {
     public var limits: InventoryLimits
 
     public init(limits: InventoryLimits = InventoryLimits()) { self.limits = limits }
 
-    private func text(_ value: String?, _ what: String) throws(InventoryRejection) -> DatabaseValue {
+    private func text(_ value: String?, _ what: String) throws -> DatabaseValue {
         guard let value else { return .null }
         guard value.utf8.count <= limits.maxString else {
             throw InventoryRejection(reason: "string too long", detail: "\(what): \(value.utf8.count) bytes, limit \(limits.maxString)")
@@ -38,11 +40,11 @@ public struct InventoryFacts: Sendable {
         return value.databaseValue
     }
 
-    private func count(_ n: Int, _ limit: Int, _ what: String) throws(InventoryRejection) {
+    private func count(_ n: Int, _ limit: Int, _ what: String) throws {
         guard n <= limit else { throw InventoryRejection(reason: "too many \(what)", detail: "\(n), limit \(limit)") }
     }
 
-    public func agentInfo(_ info: GuestAgentInfo) throws(InventoryRejection) -> [Fact] {
+    public func agentInfo(_ info: GuestAgentInfo) throws -> [Fact] {
         try count(info.supportedCommands.count, limits.maxCommands, "commands")
         var names: [JSONValue] = []
         for command in info.supportedCommands where command.enabled {
@@ -53,7 +55,7 @@ public struct InventoryFacts: Sendable {
         return [Fact(databaseValues: [try text(info.version, "version"), json.databaseValue])]
     }
 
-    public func osInfo(_ os: GuestOSInfo) throws(InventoryRejection) -> [Fact] {
+    public func osInfo(_ os: GuestOSInfo) throws -> [Fact] {
         [Fact(databaseValues: [
             try text(os.id, "id"), try text(os.name, "name"), try text(os.prettyName, "pretty-name"),
             try text(os.version, "version"), try text(os.versionId, "version-id"), try text(os.variant, "variant"),
@@ -62,16 +64,16 @@ public struct InventoryFacts: Sendable {
         ])]
     }
 
-    public func hostName(_ name: GuestHostName) throws(InventoryRejection) -> [Fact] {
+    public func hostName(_ name: GuestHostName) throws -> [Fact] {
         [Fact(databaseValues: [try text(name.hostName, "host-name")])]
     }
 
-    public func timezone(_ zone: GuestTimezone) throws(InventoryRejection) -> [Fact] {
+    public func timezone(_ zone: GuestTimezone) throws -> [Fact] {
         [Fact(databaseValues: [try text(zone.zone, "zone"), zone.offset.databaseValue])]
     }
 
     /// Interfaces and their addresses (two span tables).
-    public func network(_ interfaces: [GuestNetworkInterface]) throws(InventoryRejection) -> (interfaces: [Fact], addresses: [Fact]) {
+    public func network(_ interfaces: [GuestNetworkInterface]) throws -> (interfaces: [Fact], addresses: [Fact]) {
         try count(interfaces.count, limits.maxInterfaces, "interfaces")
         var interfaceFacts: [Fact] = []
         var addressFacts: [Fact] = []
@@ -96,7 +98,7 @@ public struct InventoryFacts: Sendable {
         return (interfaceFacts, addressFacts)
     }
 
-    public func filesystems(_ filesystems: [GuestFilesystemInfo]) throws(InventoryRejection) -> [Fact] {
+    public func filesystems(_ filesystems: [GuestFilesystemInfo]) throws -> [Fact] {
         try count(filesystems.count, limits.maxFilesystems, "filesystems")
         var facts: [Fact] = []
         for fs in filesystems {
@@ -109,7 +111,7 @@ public struct InventoryFacts: Sendable {
         return facts
     }
 
-    public func vcpus(_ vcpus: [GuestLogicalProcessor]) throws(InventoryRejection) -> [Fact] {
+    public func vcpus(_ vcpus: [GuestLogicalProcessor]) throws -> [Fact] {
         try count(vcpus.count, limits.maxVcpus, "vcpus")
         return vcpus.map {
             Fact(databaseValues: [$0.logicalId.databaseValue, $0.online.databaseValue, $0.canOffline?.databaseValue ?? .null])
@@ -124,7 +126,7 @@ public struct InventoryFacts: Sendable {
         ])]
     }
 
-    public func users(_ users: [GuestUser]) throws(InventoryRejection) -> [Fact] {
+    public func users(_ users: [GuestUser]) throws -> [Fact] {
         try count(users.count, limits.maxUsers, "users")
         var facts: [Fact] = []
         for user in users {

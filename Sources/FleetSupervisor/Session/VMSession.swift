@@ -1,0 +1,335 @@
+import FleetStore
+import Foundation
+import GRDB
+import NIOCore
+import QGA
+
+/// One VM's session, for as long as its socket exists: connect (with capped, jittered
+/// backoff), sync, learn the enabled commands, collect inventory, then heartbeat and refresh
+/// inventory on schedule — resyncing after any timeout or reconnect. Every state change is
+/// recorded with its reason; nothing one VM does can block another.
+public actor VMSession {
+    public let name: String
+    public let vmID: Int64
+    private var socketPath: String
+    private let config: SupervisorConfig
+    private let group: any EventLoopGroup
+    private let writer: StoreWriter
+    private let inventoryGate: AsyncSemaphore
+    private let facts: InventoryFacts
+    private var machine: SessionMachine
+    private var connection: AgentConnection?
+    private var enabledCommands: Set<String> = []
+    private var unsupported: Set<String> = []
+    private var nextInventory: [InventoryItem: ContinuousClock.Instant] = [:]
+    private var removed = false
+
+    public var state: SessionState { machine.state }
+
+    init(
+        name: String, vmID: Int64, socketPath: String, initialState: SessionState, config: SupervisorConfig,
+        group: any EventLoopGroup, writer: StoreWriter, inventoryGate: AsyncSemaphore
+    ) {
+        self.name = name
+        self.vmID = vmID
+        self.socketPath = socketPath
+        self.config = config
+        self.group = group
+        self.writer = writer
+        self.inventoryGate = inventoryGate
+        self.facts = InventoryFacts(limits: config.inventoryLimits)
+        // A VM remembered from an earlier run starts over from disconnected.
+        self.machine = SessionMachine(state: initialState == .gone ? .gone : .disconnected, missThreshold: config.missThreshold)
+    }
+
+    // MARK: Lifecycle
+
+    /// Runs until the task is cancelled or the socket is removed.
+    public func run() async {
+        await apply(.socketAppeared)
+        var backoff = config.backoffInitial
+        while !Task.isCancelled && !removed {
+            await apply(.connectStarted)
+            do {
+                let connection = try await AgentConnection.connect(
+                    unixSocket: socketPath, on: group, limits: config.replyLimits, connectTimeout: config.commandTimeout.timeAmount)
+                self.connection = connection
+                await apply(.connected)
+                backoff = config.backoffInitial
+                await serve(connection)
+                await connection.close()
+                self.connection = nil
+                await apply(.disconnected("connection closed"))
+            } catch {
+                await apply(.connectFailed(Self.describe(error)))
+            }
+            guard !Task.isCancelled && !removed else { break }
+            try? await Task.sleep(for: Self.jittered(backoff))
+            backoff = min(backoff * 2, config.backoffMax)
+        }
+        if let connection { await connection.close() }
+    }
+
+    /// The socket file is gone: record it and stop.
+    public func socketRemoved() async {
+        removed = true
+        await apply(.socketRemoved)
+        if let connection { await connection.close() }
+    }
+
+    /// Connected: sync, learn, collect, then heartbeat until the connection ends.
+    private func serve(_ connection: AgentConnection) async {
+        while !Task.isCancelled && !removed && connection.channel.isActive {
+            do {
+                try await connection.sync(resendEvery: config.syncResend.timeAmount, timeout: config.syncTimeout.timeAmount)
+            } catch AgentConnectionError.disconnected {
+                return
+            } catch {
+                // A guest that does not answer the sync: count it as a missed heartbeat.
+                await apply(.heartbeatMissed("sync: \(Self.describe(error))"))
+                continue
+            }
+            await apply(.synced)
+            await learnCommands(connection)
+            await refreshFrozenState(connection)
+            nextInventory = [:]
+            do {
+                try await steadyState(connection)
+            } catch AgentConnectionError.disconnected {
+                return
+            } catch {
+                continue  // resync, then carry on
+            }
+        }
+    }
+
+    /// Heartbeats and inventory until something requires a resync (thrown).
+    private func steadyState(_ connection: AgentConnection) async throws {
+        while !Task.isCancelled && !removed {
+            await refreshDueInventory(connection)
+            let started = ContinuousClock.now
+            do {
+                _ = try await connection.call(GuestPingCommand.self, timeout: config.commandTimeout.timeAmount)
+                let rtt = ContinuousClock.now - started
+                let micros = rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000
+                let now = Date().millis
+                await writer.heartbeat(vmID: vmID) { $0.recordReply(rttMicros: micros, at: now) }
+                await apply(.heartbeatOK)
+            } catch let error as AgentConnectionError {
+                if case .agent(let agentError) = error, Self.isFrozenError(agentError) {
+                    await apply(.frozenDetected)
+                } else {
+                    await writer.heartbeat(vmID: vmID) { $0.recordMiss() }
+                    await apply(.heartbeatMissed(error.description))
+                    if error.requiresResync || error == .disconnected { throw error }
+                }
+            }
+            try await Task.sleep(for: config.heartbeatInterval)
+        }
+    }
+
+    // MARK: What the agent can do
+
+    private func learnCommands(_ connection: AgentConnection) async {
+        let info: GuestAgentInfo
+        do {
+            info = try await connection.call(GuestInfoCommand.self, timeout: config.commandTimeout.timeAmount)
+        } catch {
+            // Without guest-info, only the baseline commands are assumed.
+            enabledCommands = Set(QGACommandTable.all.filter { $0.origin == .baseline }.map { $0.name })
+            return
+        }
+        enabledCommands = Set(info.supportedCommands.filter(\.enabled).map(\.name))
+        unsupported = []
+        await recordAgentInfo(info)
+    }
+
+    private func recordAgentInfo(_ info: GuestAgentInfo) async {
+        let rows: [Fact]
+        do {
+            rows = try facts.agentInfo(info)
+        } catch {
+            await reject("guest-info", error as? InventoryRejection ?? InventoryRejection(reason: "invalid", detail: "\(error)"))
+            return
+        }
+        let vm = vmID
+        let now = Date().millis
+        await writer.enqueue { db in
+            try FactSpans.replace(db, .agentInfo, vmID: vm, with: rows, at: now)
+            try db.execute(sql: "DELETE FROM unsupported_command WHERE vm_id = ?", arguments: [vm])
+        }
+    }
+
+    private func refreshFrozenState(_ connection: AgentConnection) async {
+        guard enabledCommands.contains(GuestFsfreezeStatusCommand.name) else { return }
+        if let status = try? await connection.call(GuestFsfreezeStatusCommand.self, timeout: config.commandTimeout.timeAmount) {
+            await apply(status == .frozen ? .frozenDetected : .thawDetected)
+        }
+    }
+
+    static func isFrozenError(_ error: QGAError) -> Bool {
+        error.errorClass == .commandNotFound && error.desc.hasSuffix("the agent is in frozen state")
+    }
+
+    // MARK: Inventory
+
+    private func refreshDueInventory(_ connection: AgentConnection) async {
+        guard machine.state == .responsive else { return }
+        let now = ContinuousClock.now
+        for item in InventoryItem.allCases where (nextInventory[item] ?? now) <= now {
+            guard item.commands.allSatisfy({ enabledCommands.contains($0) && !unsupported.contains($0) }) else { continue }
+            // Spread refreshes so that a fleet started together does not poll in lockstep.
+            let interval = config.inventoryIntervals[item] ?? item.defaultInterval
+            nextInventory[item] = now + Self.jittered(interval)
+            await inventoryGate.wait()
+            await refresh(item, connection)
+            await inventoryGate.signal()
+        }
+    }
+
+    private func refresh(_ item: InventoryItem, _ connection: AgentConnection) async {
+        let timeout = config.commandTimeout.timeAmount
+        let vm = vmID
+        do {
+            switch item {
+            case .osInfo:
+                let rows = try facts.osInfo(try await connection.call(GuestGetOSInfoCommand.self, timeout: timeout))
+                await store(.osInfo, rows)
+            case .hostName:
+                await store(.hostName, try facts.hostName(try await connection.call(GuestGetHostNameCommand.self, timeout: timeout)))
+            case .timezone:
+                await store(.timezone, try facts.timezone(try await connection.call(GuestGetTimezoneCommand.self, timeout: timeout)))
+            case .network:
+                let interfaces = try await connection.call(GuestNetworkGetInterfacesCommand.self, timeout: timeout)
+                let rows = try facts.network(interfaces)
+                let now = Date().millis
+                await writer.enqueue { db in
+                    try FactSpans.replace(db, .interface, vmID: vm, with: rows.interfaces, at: now)
+                    try FactSpans.replace(db, .address, vmID: vm, with: rows.addresses, at: now)
+                    for interface in interfaces {
+                        guard let s = interface.statistics else { continue }
+                        try db.execute(
+                            sql: """
+                                INSERT OR REPLACE INTO interface_counters
+                                (vm_id, name, sampled_at, rx_bytes, rx_packets, rx_errs, rx_dropped, tx_bytes, tx_packets, tx_errs, tx_dropped)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [vm, interface.name, now, Int64(clamping: s.rxBytes), Int64(clamping: s.rxPackets),
+                                        Int64(clamping: s.rxErrs), Int64(clamping: s.rxDropped), Int64(clamping: s.txBytes),
+                                        Int64(clamping: s.txPackets), Int64(clamping: s.txErrs), Int64(clamping: s.txDropped)])
+                    }
+                }
+            case .filesystems:
+                let filesystems = try await connection.call(GuestGetFsinfoCommand.self, timeout: timeout)
+                let rows = try facts.filesystems(filesystems)
+                let now = Date().millis
+                await writer.enqueue { db in
+                    try FactSpans.replace(db, .filesystem, vmID: vm, with: rows, at: now)
+                    for fs in filesystems {
+                        try db.execute(
+                            sql: "INSERT OR REPLACE INTO filesystem_usage (vm_id, mountpoint, sampled_at, used_bytes, total_bytes) VALUES (?, ?, ?, ?, ?)",
+                            arguments: [vm, fs.mountpoint, now, fs.usedBytes.map { Int64(clamping: $0) }, fs.totalBytes.map { Int64(clamping: $0) }])
+                    }
+                }
+            case .vcpus:
+                await store(.vcpu, try facts.vcpus(try await connection.call(GuestGetVcpusCommand.self, timeout: timeout)))
+            case .memory:
+                let info = try await connection.call(GuestGetMemoryBlockInfoCommand.self, timeout: timeout)
+                let blocks = enabledCommands.contains(GuestGetMemoryBlocksCommand.name)
+                    ? try? await connection.call(GuestGetMemoryBlocksCommand.self, timeout: timeout) : nil
+                await store(.memory, facts.memory(info, blocks: blocks))
+            case .users:
+                await store(.userSession, try facts.users(try await connection.call(GuestGetUsersCommand.self, timeout: timeout)))
+            case .clock:
+                let before = Date().millis
+                let guest = try await connection.call(GuestGetTimeCommand.self, timeout: timeout)
+                await store(.clockDrift, facts.clockDrift(guestNanoseconds: guest, hostBefore: before, hostAfter: Date().millis))
+            }
+        } catch let rejection as InventoryRejection {
+            await reject(item.commands[0], rejection)
+        } catch AgentConnectionError.agent(let error) where error.errorClass == .commandNotFound {
+            if Self.isFrozenError(error) {
+                await apply(.frozenDetected)
+            } else {
+                // Unknown or disabled: skip it until the next guest-info, and say so once.
+                unsupported.formUnion(item.commands)
+                let now = Date().millis, command = item.commands[0], reason = error.desc
+                await writer.enqueue { db in
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO unsupported_command (vm_id, command, since, reason) VALUES (?, ?, ?, ?)",
+                        arguments: [vm, command, now, reason])
+                }
+            }
+        } catch let error as AgentConnectionError {
+            if case .invalidResult(let command, let decoding) = error {
+                await reject(command, InventoryRejection(reason: "result does not fit the schema", detail: decoding.description))
+            }
+        } catch {}
+    }
+
+    private func store(_ table: SpanTable, _ rows: [Fact]) async {
+        let vm = vmID, now = Date().millis
+        await writer.enqueue { db in try FactSpans.replace(db, table, vmID: vm, with: rows, at: now) }
+    }
+
+    private func reject(_ command: String, _ rejection: InventoryRejection) async {
+        let vm = vmID, now = Date().millis
+        let detail = String(rejection.detail.prefix(512))
+        await writer.enqueue { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO rejection (vm_id, command, reason, count, first_at, last_at, last_detail)
+                    VALUES (?, ?, ?, 1, ?, ?, ?)
+                    ON CONFLICT (vm_id, command, reason) DO UPDATE SET
+                        count = count + 1, last_at = excluded.last_at, last_detail = excluded.last_detail
+                    """,
+                arguments: [vm, command, rejection.reason, now, now, detail])
+        }
+    }
+
+    // MARK: State
+
+    /// Feeds the state machine; a transition is queued for the store in the order it happened.
+    private func apply(_ event: SessionEvent) async {
+        guard let transition = machine.apply(event) else { return }
+        let vm = vmID
+        let now = Date().millis
+        await writer.enqueue { db in
+            try VMRegistry.transition(db, vmID: vm, to: transition.to, reason: transition.reason, at: now)
+        }
+    }
+
+    static func jittered(_ base: Duration) -> Duration {
+        base * Double.random(in: 0.75...1.25)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? AgentConnectionError { return error.description }
+        if let error = error as? IOError { return error.description }
+        return "\(error)"
+    }
+}
+
+/// A counting semaphore for tasks: bounds fleet-wide concurrent inventory refreshes.
+public actor AsyncSemaphore {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(_ count: Int) { available = count }
+
+    public func wait() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    public func signal() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import FleetStore
+import GRDB
+
+/// All of fleetd's writes go through here and are committed in batches: one transaction every
+/// `interval` (or sooner when many are queued), so 10,000 VMs cost a few commits a second, not
+/// one per event. Heartbeats are folded per VM before they reach SQL.
+public actor StoreWriter {
+    public typealias Operation = @Sendable (Database) throws -> Void
+
+    private let store: FleetStore
+    private var operations: [Operation] = []
+    private var heartbeats: [Int64: VMRegistry.HeartbeatSummary] = [:]
+    private var flushTask: Task<Void, Never>?
+    private let interval: Duration
+    public private(set) var commits = 0
+    public private(set) var failures = 0
+
+    public init(store: FleetStore, interval: Duration = .milliseconds(200)) {
+        self.store = store
+        self.interval = interval
+    }
+
+    public func enqueue(_ operation: @escaping Operation) {
+        operations.append(operation)
+        scheduleFlush()
+    }
+
+    public func heartbeat(vmID: Int64, _ update: (inout VMRegistry.HeartbeatSummary) -> Void) {
+        update(&heartbeats[vmID, default: VMRegistry.HeartbeatSummary()])
+        scheduleFlush()
+    }
+
+    private func scheduleFlush() {
+        guard flushTask == nil else { return }
+        let delay = operations.count > 5000 ? Duration.zero : interval
+        flushTask = Task {
+            try? await Task.sleep(for: delay)
+            await self.flush()
+        }
+    }
+
+    /// Commits everything queued in one transaction.
+    public func flush() async {
+        flushTask = nil
+        let batch = operations
+        let beats = heartbeats
+        operations.removeAll(keepingCapacity: true)
+        heartbeats.removeAll(keepingCapacity: true)
+        guard !batch.isEmpty || !beats.isEmpty else { return }
+        do {
+            try await store.pool.write { db in
+                for operation in batch { try operation(db) }
+                for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
+            }
+            commits += 1
+        } catch {
+            // One bad operation must not take the batch with it: redo them one by one.
+            for operation in batch {
+                do {
+                    try await store.pool.write { db in try operation(db) }
+                } catch {
+                    failures += 1
+                }
+            }
+            try? await store.pool.write { db in
+                for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
+            }
+            commits += 1
+        }
+    }
+}

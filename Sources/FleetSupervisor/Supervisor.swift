@@ -1,0 +1,116 @@
+import FleetStore
+import Foundation
+import GRDB
+import NIOCore
+import NIOPosix
+
+/// Supervises every VM in the socket directory: discovers sockets (inotify plus a periodic
+/// rescan), keeps one `VMSession` per VM, and marks VMs whose socket is gone as `gone` — never
+/// deleting them, so their history stays.
+public actor Supervisor {
+    public let config: SupervisorConfig
+    public let store: FleetStore
+    public let writer: StoreWriter
+    private let group: any EventLoopGroup
+    private let inventoryGate: AsyncSemaphore
+    private var sessions: [String: (session: VMSession, task: Task<Void, Never>)] = [:]
+
+    public init(config: SupervisorConfig, store: FleetStore, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.config = config
+        self.store = store
+        self.group = group
+        self.writer = StoreWriter(store: store)
+        self.inventoryGate = AsyncSemaphore(config.inventoryConcurrency)
+    }
+
+    /// Runs until the surrounding task is cancelled; then stops every session and flushes.
+    public func run() async throws {
+        let watcher = try SocketDirectoryWatcher(directory: config.socketDirectory)
+        try await reconcile(markMissingGone: true)
+        let rescans = Task { [config] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: config.rescanInterval)
+                try? await self.reconcile(markMissingGone: false)
+            }
+        }
+        await withTaskCancellationHandler {
+            for await change in watcher.changes {
+                switch change {
+                case .appeared(let name, let path): try? await startSession(name: name, path: path)
+                case .disappeared(let name): await stopSession(name: name)
+                case .rescanNeeded: try? await reconcile(markMissingGone: false)
+                }
+            }
+        } onCancel: {
+            watcher.stop()
+        }
+        rescans.cancel()
+        await shutdown()
+    }
+
+    /// Makes the sessions match the directory. At start-up, VMs the store remembers whose
+    /// socket is missing are recorded as gone.
+    public func reconcile(markMissingGone: Bool) async throws {
+        let present = SocketDirectory.scan(config.socketDirectory)
+        for (name, path) in present where sessions[name] == nil {
+            try await startSession(name: name, path: path)
+        }
+        for name in sessions.keys where present[name] == nil {
+            await stopSession(name: name)
+        }
+        if markMissingGone {
+            let known = Set(present.keys)
+            let now = Date().millis
+            try await store.pool.write { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT id, name FROM vm WHERE state != 'gone'")
+                for row in rows where !known.contains(row["name"]) {
+                    try VMRegistry.transition(db, vmID: row["id"], to: .gone, reason: "socket missing when fleetd started", at: now)
+                }
+            }
+        }
+    }
+
+    private func startSession(name: String, path: String) async throws {
+        if let existing = sessions[name] {
+            // inotify and a rescan can both report the same socket.
+            if await existing.session.state != .gone { return }
+            existing.task.cancel()
+        }
+        let now = Date().millis
+        let (id, state) = try await store.pool.write { db in
+            let id = try VMRegistry.register(db, name: name, socketPath: path, at: now)
+            let state = try VMState.fetchOne(db, sql: "SELECT state FROM vm WHERE id = ?", arguments: [id]) ?? .disconnected
+            if state != .disconnected {
+                try VMRegistry.transition(db, vmID: id, to: .disconnected, reason: state == .gone ? "socket reappeared" : "fleetd started", at: now)
+            }
+            return (id, state)
+        }
+        let session = VMSession(
+            name: name, vmID: id, socketPath: path, initialState: state == .gone ? .disconnected : .disconnected,
+            config: config, group: group, writer: writer, inventoryGate: inventoryGate)
+        let task = Task { await session.run() }
+        sessions[name] = (session, task)
+    }
+
+    private func stopSession(name: String) async {
+        guard let entry = sessions.removeValue(forKey: name) else { return }
+        await entry.session.socketRemoved()
+        entry.task.cancel()
+        await entry.task.value
+    }
+
+    /// Stops every session (connections closed) and commits what is queued.
+    public func shutdown() async {
+        for entry in sessions.values { entry.task.cancel() }
+        for entry in sessions.values { await entry.task.value }
+        sessions.removeAll()
+        await writer.flush()
+    }
+
+    /// Current states by VM name (for tests and the control API).
+    public func states() async -> [String: SessionState] {
+        var result: [String: SessionState] = [:]
+        for (name, entry) in sessions { result[name] = await entry.session.state }
+        return result
+    }
+}

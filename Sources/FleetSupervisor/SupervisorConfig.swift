@@ -1,0 +1,69 @@
+import NIOCore
+import QGA
+
+/// Everything about how fleetd treats its VMs. Defaults are the documented ones
+/// (config/fleetd.yaml will list them all).
+public struct SupervisorConfig: Sendable {
+    public var socketDirectory: String
+    /// Heartbeat (guest-ping) period.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// Consecutive missed heartbeats that make a VM unresponsive.
+    public var missThreshold = 2
+    /// Default time a command may take.
+    public var commandTimeout: Duration = .seconds(5)
+    /// Longer classes: freeze/thaw/fstrim and exec-status polls.
+    public var longCommandTimeout: Duration = .seconds(60)
+    public var syncResend: Duration = .milliseconds(500)
+    public var syncTimeout: Duration = .seconds(5)
+    /// Reconnect backoff: doubles from `backoffInitial` to `backoffMax`, with ±25 % jitter.
+    public var backoffInitial: Duration = .milliseconds(250)
+    public var backoffMax: Duration = .seconds(30)
+    /// Safety-net rescan of the socket directory (inotify does the live work).
+    public var rescanInterval: Duration = .seconds(30)
+    /// How often each inventory item is refreshed while a VM is connected.
+    public var inventoryIntervals: [InventoryItem: Duration] = Dictionary(
+        uniqueKeysWithValues: InventoryItem.allCases.map { ($0, $0.defaultInterval) })
+    /// Inventory refreshes running at once across the whole fleet.
+    public var inventoryConcurrency = 64
+    public var replyLimits = AgentConnection.defaultLimits
+    public var inventoryLimits = InventoryLimits()
+
+    public init(socketDirectory: String) { self.socketDirectory = socketDirectory }
+}
+
+/// The inventory fleetd keeps per VM, each refreshed on its own schedule.
+public enum InventoryItem: String, Sendable, CaseIterable, Hashable {
+    case osInfo, hostName, timezone, network, filesystems, vcpus, memory, users, clock
+
+    /// The commands the item needs; it is skipped while the agent has any of them disabled.
+    public var commands: [String] {
+        switch self {
+        case .osInfo: [GuestGetOSInfoCommand.name]
+        case .hostName: [GuestGetHostNameCommand.name]
+        case .timezone: [GuestGetTimezoneCommand.name]
+        case .network: [GuestNetworkGetInterfacesCommand.name]
+        case .filesystems: [GuestGetFsinfoCommand.name]
+        case .vcpus: [GuestGetVcpusCommand.name]
+        case .memory: [GuestGetMemoryBlockInfoCommand.name]
+        case .users: [GuestGetUsersCommand.name]
+        case .clock: [GuestGetTimeCommand.name]
+        }
+    }
+
+    public var defaultInterval: Duration {
+        switch self {
+        case .osInfo, .timezone, .vcpus, .memory: .seconds(600)
+        case .hostName, .users, .filesystems: .seconds(120)
+        case .network: .seconds(60)
+        case .clock: .seconds(60)
+        }
+    }
+}
+
+extension Duration {
+    /// NIO's TimeAmount for connection timeouts.
+    var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
