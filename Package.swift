@@ -20,6 +20,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(
+            url: "https://github.com/apple/swift-configuration", exact: "1.4.0",
+            traits: [.defaults, "YAML", "CommandLineArguments"]),
     ],
     targets: [
         // The wire protocol both sides share. No I/O, no dependencies: it is linked into the
@@ -46,6 +51,7 @@ let package = Package(
                 "FleetStore",
                 "CLinuxSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -53,7 +59,16 @@ let package = Package(
         ),
 
         .executableTarget(name: "fleet-agent", dependencies: ["FleetAgent"], swiftSettings: strictSettings),
-        .executableTarget(name: "fleetd", dependencies: ["QGA"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "fleetd",
+            dependencies: [
+                "FleetSupervisor", "FleetStore", "QGA",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
 
         // Real agent processes and a raw QGA client, shared by the test targets.

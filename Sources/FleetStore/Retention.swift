@@ -8,6 +8,15 @@ public enum Retention {
         public var transitions = 0
         public var execs = 0
         public var audit = 0
+
+        public init(facts: Int = 0, transitions: Int = 0, execs: Int = 0, audit: Int = 0) {
+            self.facts = facts
+            self.transitions = transitions
+            self.execs = execs
+            self.audit = audit
+        }
+
+        public var total: Int { facts + transitions + execs + audit }
     }
 
     @discardableResult

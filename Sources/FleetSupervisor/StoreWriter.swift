@@ -47,25 +47,29 @@ public actor StoreWriter {
         operations.removeAll(keepingCapacity: true)
         heartbeats.removeAll(keepingCapacity: true)
         guard !batch.isEmpty || !beats.isEmpty else { return }
-        do {
-            try await store.pool.write { db in
-                for operation in batch { try operation(db) }
-                for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
-            }
-            commits += 1
-        } catch {
-            // One bad operation must not take the batch with it: redo them one by one.
-            for operation in batch {
-                do {
-                    try await store.pool.write { db in try operation(db) }
-                } catch {
-                    failures += 1
+        // Writes must land even while fleetd is shutting down (its tasks cancelled): GRDB's
+        // async API honours cancellation, so the transaction runs in a task of its own.
+        let store = self.store
+        let failed = await Task.detached {
+            do {
+                try await store.pool.write { db in
+                    for operation in batch { try operation(db) }
+                    for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
                 }
+                return 0
+            } catch {
+                // One bad operation must not take the batch with it: redo them one by one.
+                var failed = 0
+                for operation in batch {
+                    do { try await store.pool.write { db in try operation(db) } } catch { failed += 1 }
+                }
+                try? await store.pool.write { db in
+                    for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
+                }
+                return failed
             }
-            try? await store.pool.write { db in
-                for (vmID, summary) in beats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
-            }
-            commits += 1
-        }
+        }.value
+        commits += 1
+        failures += failed
     }
 }

@@ -1,6 +1,7 @@
 import FleetStore
 import Foundation
 import GRDB
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -14,8 +15,13 @@ public actor Supervisor {
     private let group: any EventLoopGroup
     private let inventoryGate: AsyncSemaphore
     private var sessions: [String: (session: VMSession, task: Task<Void, Never>)] = [:]
+    private let logger: Logger
 
-    public init(config: SupervisorConfig, store: FleetStore, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        config: SupervisorConfig, store: FleetStore, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "fleetd.supervisor")
+    ) {
+        self.logger = logger
         self.config = config
         self.store = store
         self.group = group
@@ -27,6 +33,7 @@ public actor Supervisor {
     public func run() async throws {
         let watcher = try SocketDirectoryWatcher(directory: config.socketDirectory)
         try await reconcile(markMissingGone: true)
+        logger.info("supervising \(sessions.count) VMs in \(config.socketDirectory)")
         let rescans = Task { [config] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: config.rescanInterval)
@@ -87,7 +94,7 @@ public actor Supervisor {
         }
         let session = VMSession(
             name: name, vmID: id, socketPath: path, initialState: state == .gone ? .disconnected : .disconnected,
-            config: config, group: group, writer: writer, inventoryGate: inventoryGate)
+            config: config, group: group, writer: writer, inventoryGate: inventoryGate, logger: logger)
         let task = Task { await session.run() }
         sessions[name] = (session, task)
     }

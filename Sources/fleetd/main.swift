@@ -1,2 +1,67 @@
+import FleetStore
+import FleetSupervisor
+import Foundation
+import Logging
 import QGA
-print("fleetd \(FleetVersion.current): not yet")
+import ServiceLifecycle
+
+// fleetd: supervises every VM whose QGA socket is in the socket directory and records what it
+// learns in SQLite. See config/fleetd.yaml for every setting.
+if CommandLine.arguments.contains("--version") {
+    print("fleetd \(FleetVersion.current) (schema \(FleetStore.migrationNames.last ?? "none"))")
+    exit(0)
+}
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    print("""
+        Usage: fleetd [--config FILE] [--socket-dir DIR] [--database FILE] [--control-socket PATH] [--log-level LEVEL]
+
+        Supervises every VM whose QEMU guest agent socket (NAME.sock) is in the socket directory,
+        and records state, inventory and history in SQLite. Every key of the config file can be
+        given as a flag (heartbeat.intervalSeconds → --heartbeat-interval-seconds) or as a
+        FLEETD_* variable (FLEETD_HEARTBEAT_INTERVAL_SECONDS). Defaults: config/fleetd.yaml.
+
+        Examples:
+          fleetd --config /etc/fleet/fleetd.yaml
+          fleetd --socket-dir /run/fleet/vms --database /var/lib/fleet/fleet.db
+        """)
+    exit(0)
+}
+
+let settings: FleetdSettings
+do {
+    settings = try await FleetdSettings.load()
+} catch {
+    FileHandle.standardError.write(Data("fleetd: \(error)\n".utf8))
+    exit(2)
+}
+let logLevel = settings.logLevel
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = logLevel
+    return handler
+}
+let logger = Logger(label: "fleetd")
+
+do {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: settings.supervisor.socketDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw FleetdError("socket directory '\(settings.supervisor.socketDirectory)' does not exist")
+    }
+    let databaseDirectory = URL(fileURLWithPath: settings.database).deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: databaseDirectory, withIntermediateDirectories: true)
+    let store = try FleetStore(path: settings.database)
+    let supervisor = Supervisor(config: settings.supervisor, store: store, logger: logger)
+    let group = ServiceGroup(
+        services: [
+            SupervisorService(supervisor: supervisor),
+            RetentionService(store: store, days: settings.retentionDays, logger: logger),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger)
+    logger.info("fleetd \(FleetVersion.current) starting: database \(settings.database)")
+    try await group.run()
+    logger.info("fleetd stopped")
+} catch {
+    logger.critical("\(error)")
+    exit(1)
+}

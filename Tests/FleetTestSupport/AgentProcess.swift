@@ -9,16 +9,21 @@ public final class AgentProcess {
     public let stateDirectory: String
     public let logPath: String
 
-    public static var fleetAgentPath: String {
-        // The test runner lives in the build products directory, beside the executables.
+    public static var fleetAgentPath: String { builtProduct("fleet-agent") }
+
+    public static var fleetdPath: String { builtProduct("fleetd") }
+
+    /// A product of this build: the test runner lives in the build products directory, beside
+    /// the executables.
+    public static func builtProduct(_ name: String) -> String {
         let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = runner.deletingLastPathComponent()
         while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("fleet-agent").path
+            let candidate = dir.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        return "fleet-agent"
+        return name
     }
 
     public static let qemuGAPath = "/usr/sbin/qemu-ga"

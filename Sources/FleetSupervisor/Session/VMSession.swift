@@ -1,6 +1,7 @@
 import FleetStore
 import Foundation
 import GRDB
+import Logging
 import NIOCore
 import QGA
 
@@ -23,13 +24,17 @@ public actor VMSession {
     private var unsupported: Set<String> = []
     private var nextInventory: [InventoryItem: ContinuousClock.Instant] = [:]
     private var removed = false
+    private var logger: Logger
 
     public var state: SessionState { machine.state }
 
     init(
         name: String, vmID: Int64, socketPath: String, initialState: SessionState, config: SupervisorConfig,
-        group: any EventLoopGroup, writer: StoreWriter, inventoryGate: AsyncSemaphore
+        group: any EventLoopGroup, writer: StoreWriter, inventoryGate: AsyncSemaphore, logger: Logger
     ) {
+        var logger = logger
+        logger[metadataKey: "vm"] = "\(name)"
+        self.logger = logger
         self.name = name
         self.vmID = vmID
         self.socketPath = socketPath
@@ -273,6 +278,7 @@ public actor VMSession {
     }
 
     private func reject(_ command: String, _ rejection: InventoryRejection) async {
+        logger.warning("refused \(command) result: \(rejection.reason)")
         let vm = vmID, now = Date().millis
         let detail = String(rejection.detail.prefix(512))
         await writer.enqueue { db in
@@ -292,6 +298,8 @@ public actor VMSession {
     /// Feeds the state machine; a transition is queued for the store in the order it happened.
     private func apply(_ event: SessionEvent) async {
         guard let transition = machine.apply(event) else { return }
+        // One line per change of state, never one per heartbeat or retry.
+        logger.info("\(transition.from.rawValue) → \(transition.to.rawValue): \(transition.reason)")
         let vm = vmID
         let now = Date().millis
         await writer.enqueue { db in

@@ -1,0 +1,69 @@
+import FleetStore
+import FleetTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// The fleetd executable: configuration from file, environment and flags; graceful shutdown.
+@Suite("fleetd binary", .serialized)
+struct FleetdBinaryTests {
+    @Test("config file + FLEETD_* + flags; SIGTERM closes sessions, flushes, exits 0")
+    func runAndStop() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleetd-\(UUID().uuidString.prefix(8))").path
+        let vms = directory + "/vms"
+        try FileManager.default.createDirectory(atPath: vms, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: vms + "/web1.sock")
+        defer { agent.stop() }
+        // The file names a database the flag overrides, and a heartbeat the variable overrides.
+        try """
+            socketDir: \(vms)
+            database: \(directory)/ignored.db
+            heartbeat:
+              intervalSeconds: 30
+            logLevel: debug
+            """.write(toFile: directory + "/fleetd.yaml", atomically: true, encoding: .utf8)
+        let fleetd = Process()
+        fleetd.executableURL = URL(fileURLWithPath: AgentProcess.fleetdPath)
+        fleetd.arguments = ["--config", directory + "/fleetd.yaml", "--database", directory + "/fleet.db"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["FLEETD_HEARTBEAT_INTERVAL_SECONDS"] = "0.2"
+        fleetd.environment = environment
+        let log = Pipe()
+        fleetd.standardError = log
+        try fleetd.run()
+        defer { if fleetd.isRunning { kill(fleetd.processIdentifier, SIGKILL) } }
+
+        var store: FleetStore?
+        for _ in 0..<100 where store == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            if FileManager.default.fileExists(atPath: directory + "/fleet.db") { store = try? FleetStore(path: directory + "/fleet.db") }
+        }
+        let db = try #require(store)
+        var pings = 0
+        for _ in 0..<100 where pings < 3 {
+            try await Task.sleep(for: .milliseconds(100))
+            pings = try await db.pool.read { try Int.fetchOne($0, sql: "SELECT ping_ok FROM vm WHERE name = 'web1'") } ?? 0
+        }
+        // Heartbeats every 0.2 s (the variable won over the file's 30 s).
+        #expect(pings >= 3)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/ignored.db"))
+
+        kill(fleetd.processIdentifier, SIGTERM)
+        fleetd.waitUntilExit()
+        #expect(fleetd.terminationStatus == 0)
+        let last = try await db.pool.read {
+            try String.fetchOne($0, sql: "SELECT to_state FROM vm_transition ORDER BY id DESC LIMIT 1")
+        }
+        #expect(last == "disconnected")
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.contains("vm=web1"))
+        #expect(output.contains("fleetd stopped"))
+    }
+
+    @Test("a missing socket directory is a clear error and exit status 1")
+    func missingDirectory() throws {
+        let result = try runCommand(AgentProcess.fleetdPath, ["--socket-dir", "/nonexistent/vms", "--database", "/tmp/fleetd-never.db"])
+        #expect(result.status == 1)
+    }
+}
