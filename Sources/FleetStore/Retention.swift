@@ -29,7 +29,7 @@ public enum Retention {
         try db.execute(sql: "DELETE FROM vm_transition WHERE at < ?", arguments: [cutoff])
         removed.transitions = db.changesCount
         try db.execute(
-            sql: "DELETE FROM exec WHERE state NOT IN ('pending', 'running') AND COALESCE(finished_at, requested_at) < ?",
+            sql: "DELETE FROM exec WHERE state NOT IN ('pending', 'sent', 'running') AND COALESCE(finished_at, requested_at) < ?",
             arguments: [cutoff])
         removed.execs = db.changesCount
         try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [cutoff])

@@ -94,7 +94,7 @@ public actor Supervisor {
         }
         let session = VMSession(
             name: name, vmID: id, socketPath: path, initialState: state == .gone ? .disconnected : .disconnected,
-            config: config, group: group, writer: writer, inventoryGate: inventoryGate, logger: logger)
+            config: config, group: group, store: store, writer: writer, inventoryGate: inventoryGate, logger: logger)
         let task = Task { await session.run() }
         sessions[name] = (session, task)
     }
@@ -114,10 +114,33 @@ public actor Supervisor {
         await writer.flush()
     }
 
+    /// Records an exec for a VM (before anything is sent) and starts it if the VM is reachable.
+    /// Returns the ledger id.
+    public func submitExec(vm name: String, _ request: ExecLedger.Request, requestedAt: Millis = Date().millis) async throws -> Int64 {
+        let id = try await store.pool.write { db -> Int64 in
+            guard let vmID = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [name]) else {
+                throw SupervisorError.unknownVM(name)
+            }
+            return try ExecLedger.submit(db, vmID: vmID, request, at: requestedAt)
+        }
+        await sessions[name]?.session.execSubmitted(id)
+        return id
+    }
+
     /// Current states by VM name (for tests and the control API).
     public func states() async -> [String: SessionState] {
         var result: [String: SessionState] = [:]
         for (name, entry) in sessions { result[name] = await entry.session.state }
         return result
+    }
+}
+
+public enum SupervisorError: Error, Equatable, CustomStringConvertible {
+    case unknownVM(String)
+
+    public var description: String {
+        switch self {
+        case .unknownVM(let name): "no VM named '\(name)'"
+        }
     }
 }

@@ -170,6 +170,9 @@ enum EmbeddedMigrations {
         ("0003_execs_and_audit", #"""
         -- The exec ledger: a row is written before the request is sent and completed from the
         -- agent's status; an exec in flight when fleetd stops is resumed from here.
+        -- States: pending (recorded, not sent) → sent (guest-exec on the wire; its pid not yet
+        -- known) → running (pid known; polled) → exited | failed | timed-out. An exec found 'sent'
+        -- after a crash is 'lost': its outcome is unknown, and it is never run a second time.
         CREATE TABLE exec (
             id               INTEGER PRIMARY KEY,
             vm_id            INTEGER NOT NULL REFERENCES vm(id) ON DELETE CASCADE,
@@ -182,7 +185,7 @@ enum EmbeddedMigrations {
             capture          TEXT    NOT NULL,    -- none | stdout | stderr | separated | merged
             timeout_ms       INTEGER NOT NULL,
             state            TEXT    NOT NULL CHECK (state IN
-                                 ('pending', 'running', 'exited', 'failed', 'timed-out', 'lost')),
+                                 ('pending', 'sent', 'running', 'exited', 'failed', 'timed-out', 'lost')),
             guest_pid        INTEGER,
             started_at       INTEGER,
             finished_at      INTEGER,
@@ -195,7 +198,7 @@ enum EmbeddedMigrations {
             error            TEXT
         );
         CREATE INDEX exec_by_vm ON exec(vm_id, requested_at);
-        CREATE INDEX exec_unfinished ON exec(state) WHERE state IN ('pending', 'running');
+        CREATE INDEX exec_unfinished ON exec(vm_id, state) WHERE state IN ('pending', 'sent', 'running');
 
         -- Every call above the read tier, with the caller's uid.
         CREATE TABLE audit (

@@ -22,6 +22,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         var command: String
         var promise: EventLoopPromise<QGAReply?>
         var timeout: Scheduled<Void>?
+        var timeoutAmount: TimeAmount
         /// success-response false: silence until the grace period ends means success.
         var silenceIsSuccess: Bool
     }
@@ -37,6 +38,10 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private var nextID: Int64 = 1
     private var pending: [Int64: Pending] = [:]
     private var sync: Sync?
+    /// When bytes last arrived. The agent answers in order, so while a large reply streams in,
+    /// later requests wait behind it: a request times out only after `timeout` of silence.
+    private var lastActivity = NIODeadline.now()
+    private var eventLoop: (any EventLoop)?
     private let counters: NIOLockedValueBox<ConnectionCounters>
     private let writer = JSONWriter(style: .compact)
 
@@ -53,9 +58,12 @@ final class AgentChannelHandler: ChannelDuplexHandler {
             let id = nextID
             nextID += 1
             request.id = .int(id)
+            eventLoop = context.eventLoop
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let scheduled = context.eventLoop.scheduleTask(in: timeout) { handler.value.expire(id) }
-            pending[id] = Pending(command: request.execute, promise: promise, timeout: scheduled, silenceIsSuccess: !successResponse)
+            pending[id] = Pending(
+                command: request.execute, promise: promise, timeout: scheduled, timeoutAmount: timeout,
+                silenceIsSuccess: !successResponse)
             var buffer = context.channel.allocator.buffer(capacity: 128)
             buffer.writeBytes(request.bytes())
             // The caller's write promise means "the handler has it"; a failed socket write is
@@ -111,6 +119,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        lastActivity = .now()
         var events: [QGAStreamEvent] = []
         buffer.withUnsafeReadableBytes { raw in
             decoder.feed(raw) { events.append($0) }
@@ -160,7 +169,16 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     }
 
     private func expire(_ id: Int64) {
-        guard let waiting = pending.removeValue(forKey: id) else { return }
+        guard var waiting = pending[id] else { return }
+        let quietSince = lastActivity + waiting.timeoutAmount
+        if quietSince > .now(), let eventLoop {
+            // Replies are still arriving: wait for the line to go quiet for a full timeout.
+            let handler = NIOLoopBound(self, eventLoop: eventLoop)
+            waiting.timeout = eventLoop.scheduleTask(deadline: quietSince) { handler.value.expire(id) }
+            pending[id] = waiting
+            return
+        }
+        pending[id] = nil
         if waiting.silenceIsSuccess {
             waiting.promise.succeed(nil)
         } else {

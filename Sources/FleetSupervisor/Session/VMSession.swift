@@ -16,6 +16,7 @@ public actor VMSession {
     private let config: SupervisorConfig
     private let group: any EventLoopGroup
     private let writer: StoreWriter
+    private let store: FleetStore
     private let inventoryGate: AsyncSemaphore
     private let facts: InventoryFacts
     private var machine: SessionMachine
@@ -30,8 +31,9 @@ public actor VMSession {
 
     init(
         name: String, vmID: Int64, socketPath: String, initialState: SessionState, config: SupervisorConfig,
-        group: any EventLoopGroup, writer: StoreWriter, inventoryGate: AsyncSemaphore, logger: Logger
+        group: any EventLoopGroup, store: FleetStore, writer: StoreWriter, inventoryGate: AsyncSemaphore, logger: Logger
     ) {
+        self.store = store
         var logger = logger
         logger[metadataKey: "vm"] = "\(name)"
         self.logger = logger
@@ -97,6 +99,7 @@ public actor VMSession {
             await apply(.synced)
             await learnCommands(connection)
             await refreshFrozenState(connection)
+            await resumeExecs(connection)
             nextInventory = [:]
             do {
                 try await steadyState(connection)
@@ -131,6 +134,28 @@ public actor VMSession {
             }
             try await Task.sleep(for: config.heartbeatInterval)
         }
+    }
+
+    // MARK: Execs
+
+    /// Drives every unfinished exec of this VM (new ones, and those a previous run left).
+    private func resumeExecs(_ connection: AgentConnection) async {
+        guard let records = try? await store.pool.read({ [vmID] db in try ExecLedger.unfinished(db, vmID: vmID) }) else { return }
+        for record in records { startDriving(record, connection) }
+    }
+
+    /// A new exec was recorded for this VM: run it now if the VM is reachable (else at the
+    /// next connection).
+    public func execSubmitted(_ id: Int64) async {
+        guard let connection, machine.state == .responsive,
+            let record = try? await store.pool.read({ db in try ExecLedger.fetch(db, id: id) })
+        else { return }
+        startDriving(record, connection)
+    }
+
+    private func startDriving(_ record: ExecRecord, _ connection: AgentConnection) {
+        let driver = ExecDriver(store: store, connection: connection, statusTimeout: config.longCommandTimeout)
+        Task { await driver.drive(record) }
     }
 
     // MARK: What the agent can do

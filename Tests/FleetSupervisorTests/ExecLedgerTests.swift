@@ -1,0 +1,94 @@
+import FleetStore
+import FleetTestSupport
+import Foundation
+import GRDB
+import Testing
+@testable import FleetSupervisor
+
+@Suite("Exec ledger", .serialized)
+struct ExecLedgerTests {
+    static func waitForExec(_ store: FleetStore, _ id: Int64, timeout: Double = 30) async throws -> ExecRecord {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let record = try await store.pool.read { db in try ExecLedger.fetch(db, id: id) }
+            if let record, record.isFinished || Date() > deadline { return record }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test("an exec is recorded, run, and its output, exit code and truncation stored")
+    func execThroughSupervisor() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-exec-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try FleetStore(path: directory + "/fleet.db")
+        let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: directory + "/vm1.sock")
+        defer { agent.stop() }
+        let supervisor = Supervisor(config: SupervisorTests.fastConfig(directory), store: store)
+        let running = Task { try await supervisor.run() }
+        defer { running.cancel() }
+        #expect(try await SupervisorTests.waitFor(store, expected: "responsive", SupervisorTests.state("vm1")) == "responsive")
+
+        let id = try await supervisor.submitExec(vm: "vm1", .init(path: "sh", args: ["-c", "echo out; echo err >&2; exit 3"]))
+        let done = try await Self.waitForExec(store, id)
+        #expect(done.state == "exited" && done.exitCode == 3)
+        #expect(done.stdout == Data("out\n".utf8) && done.stderr == Data("err\n".utf8))
+        #expect(done.guestPid != nil && done.startedAt != nil && done.finishedAt != nil)
+
+        let big = try await supervisor.submitExec(vm: "vm1", .init(path: "sh", args: ["-c", "head -c 17000000 /dev/zero"]))
+        let bigDone = try await Self.waitForExec(store, big)
+        #expect(bigDone.state == "exited" && bigDone.outTruncated == true && bigDone.stdout?.count == 16 << 20, "\(bigDone.state) \(bigDone.error ?? "")")
+
+        let input = try await supervisor.submitExec(vm: "vm1", .init(path: "cat", input: Array("to stdin".utf8)))
+        #expect(try await Self.waitForExec(store, input).stdout == Data("to stdin".utf8))
+
+        let missing = try await supervisor.submitExec(vm: "vm1", .init(path: "/no/such/program"))
+        let failed = try await Self.waitForExec(store, missing)
+        #expect(failed.state == "failed" && failed.error?.contains("No such file or directory") == true)
+
+        await #expect(throws: SupervisorError.unknownVM("nope")) { _ = try await supervisor.submitExec(vm: "nope", .init(path: "true")) }
+    }
+
+    @Test("fleetd killed with SIGKILL while an exec runs: restarted, it resumes and stores the result")
+    func resumeAfterKill() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-kill-\(UUID().uuidString.prefix(8))").path
+        let vms = directory + "/vms"
+        try FileManager.default.createDirectory(atPath: vms, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: vms + "/vm1.sock")
+        defer { agent.stop() }
+        let store = try FleetStore(path: directory + "/fleet.db")
+        let id = try await store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm1", socketPath: vms + "/vm1.sock", at: Date().millis)
+            return try ExecLedger.submit(db, vmID: vm, .init(path: "sh", args: ["-c", "sleep 2; echo done"]), at: Date().millis)
+        }
+
+        func startFleetd() throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: AgentProcess.fleetdPath)
+            process.arguments = ["--socket-dir", vms, "--database", directory + "/fleet.db", "--heartbeat-interval-seconds", "0.2"]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let first = try startFleetd()
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        var state = ""
+        for _ in 0..<200 where state != "running" {
+            try await Task.sleep(for: .milliseconds(25))
+            state = try await store.pool.read { db in try ExecLedger.fetch(db, id: id)?.state } ?? ""
+        }
+        #expect(state == "running")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(try store.integrityCheck() == "ok")
+
+        let second = try startFleetd()
+        defer {
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+        }
+        let done = try await Self.waitForExec(store, id)
+        #expect(done.state == "exited" && done.exitCode == 0 && done.stdout == Data("done\n".utf8))
+    }
+}
