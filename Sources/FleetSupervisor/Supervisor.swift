@@ -77,12 +77,6 @@ public actor Supervisor {
         }
     }
 
-    /// Starts a session for a socket a scan would not list (tests use symbolic links to
-    /// scripted agents).
-    func startForTests(name: String, path: String) async throws {
-        try await startSession(name: name, path: path)
-    }
-
     private func startSession(name: String, path: String) async throws {
         if let existing = sessions[name] {
             // inotify and a rescan can both report the same socket.

@@ -41,17 +41,15 @@ struct InventoryHistoryTests {
                 ScriptedAgent.reply(fd, ["error": ["class": "CommandNotFound", "desc": .string("The command \(name) has not been found")], "id": id])
             }
         }
-        // The scripted agent listens elsewhere; the VM's socket is a link into the watched directory.
+        // The scripted agent listens elsewhere; a symbolic link puts its socket in the watched directory.
         try FileManager.default.createSymbolicLink(atPath: dir + "/scripted.sock", withDestinationPath: agent.path)
         var config = SupervisorTests.fastConfig(dir)
         config.inventoryIntervals[.network] = .milliseconds(200)
         config.inventoryIntervals[.hostName] = .milliseconds(200)
         let store = try FleetStore(path: dir + "/fleet.db")
         let supervisor = Supervisor(config: config, store: store)
-        // Symbolic links are not sockets to a scan; register this one by hand.
         let running = Task { try await supervisor.run() }
         defer { running.cancel() }
-        try await supervisor.startForTests(name: "scripted", path: dir + "/scripted.sock")
 
         let spans: @Sendable (Database) throws -> Int = { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") ?? 0 }
         #expect(try await SupervisorTests.waitFor(store, expected: 1, spans) == 1)
@@ -61,6 +59,7 @@ struct InventoryHistoryTests {
             try Row.fetchAll(db, sql: "SELECT address, valid_from, valid_to FROM address ORDER BY id")
         }
         #expect(rows.map { $0["address"] as String } == ["10.0.2.15", "10.0.2.99"])
+        try #require(rows.count == 2)
         #expect(rows[0]["valid_to"] as Int64? == rows[1]["valid_from"] as Int64?)
         #expect(rows[1]["valid_to"] as Int64? == nil)
         // guest-get-host-name was listed but refused: unsupported, recorded once, not retried.
@@ -106,6 +105,7 @@ struct InventoryHistoryTests {
         let spans: [Row] = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT valid_from, valid_to FROM os_info ORDER BY id")
         }
+        try #require(spans.count == 2)
         #expect(spans[0]["valid_to"] as Int64? == spans[1]["valid_from"] as Int64?)
         let history: [String] = try await store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT to_state FROM vm_transition ORDER BY id")

@@ -41,7 +41,11 @@ struct SocketDirectoryTests {
         defer { close(a); close(b) }
         _ = FileManager.default.createFile(atPath: directory + "/fake.sock", contents: Data())
         _ = FileManager.default.createFile(atPath: directory + "/a.pid", contents: Data())
-        #expect(SocketDirectory.scan(directory) == ["a": directory + "/a.sock", "b": directory + "/b.sock"])
+        try FileManager.default.createSymbolicLink(atPath: directory + "/linked.sock", withDestinationPath: directory + "/a.sock")
+        try FileManager.default.createSymbolicLink(atPath: directory + "/dangling.sock", withDestinationPath: directory + "/none.sock")
+        #expect(SocketDirectory.scan(directory) == [
+            "a": directory + "/a.sock", "b": directory + "/b.sock", "linked": directory + "/linked.sock",
+        ])
     }
 
     @Test("inotify reports sockets appearing and disappearing, live; stop ends the stream")

@@ -12,7 +12,8 @@ public enum SocketDirectory {
     }
 
     /// Every agent socket in the directory now: VM name → socket path. Entries with the right
-    /// name that are not sockets are skipped (a stray regular file is not a VM).
+    /// name that are not sockets are skipped (a stray regular file is not a VM); a symbolic link
+    /// to a socket counts, as management tools often link sockets into place.
     public static func scan(_ directory: String) -> [String: String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var result: [String: String] = [:]
@@ -20,7 +21,7 @@ public enum SocketDirectory {
             guard let name = vmName(forEntry: entry) else { continue }
             let path = directory + "/" + entry
             var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { continue }
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { continue }
             result[name] = path
         }
         return result
