@@ -1,3 +1,4 @@
+import FleetTestSupport
 import Foundation
 import QGA
 
@@ -13,14 +14,7 @@ final class ScriptedAgent: @unchecked Sendable {
     /// `respond(request, clientFD)` writes whatever it likes to the client.
     init(respond: @escaping @Sendable (JSONValue, Int32) -> Void) throws {
         let socketPath = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString.prefix(8)).sock").path
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0, listen(fd, 4) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        let fd = try UnixSocket.listen(at: socketPath)
         path = socketPath
         listener = fd
         self.respond = respond

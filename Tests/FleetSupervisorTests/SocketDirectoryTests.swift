@@ -1,3 +1,4 @@
+import FleetTestSupport
 import Foundation
 import Testing
 @testable import FleetSupervisor
@@ -12,15 +13,7 @@ struct SocketDirectoryTests {
 
     /// Creates a listening unix socket file, as QEMU's `-chardev socket,server=on` does.
     static func bindSocket(_ path: String) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        listen(fd, 1)
-        return fd
+        (try? UnixSocket.listen(at: path, backlog: 1)) ?? -1
     }
 
     @Test("names: NAME.sock is VM NAME; other entries are not VMs")
