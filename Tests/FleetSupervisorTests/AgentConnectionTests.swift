@@ -99,6 +99,27 @@ struct AgentConnectionTests {
         await connection.close()
     }
 
+    @Test("an agent trickling an endless message keeps no request alive past six timeouts")
+    func trickle() async throws {
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            ScriptedAgent.write(fd, Array(#"{"return": {"host-name": ""#.utf8))
+            for _ in 0..<40 {
+                ScriptedAgent.write(fd, Array("x".utf8))
+                usleep(25_000)
+            }
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        let started = ContinuousClock.now
+        await #expect(throws: AgentConnectionError.timeout(command: "guest-get-host-name")) {
+            _ = try await connection.call(GuestGetHostNameCommand.self, timeout: .milliseconds(100))
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(550) && elapsed < .milliseconds(900), "\(elapsed)")
+        await connection.close()
+    }
+
     @Test("garbage is a protocol violation; a wrong-shaped result is reported as such")
     func garbageAndBadResults() async throws {
         let agent = try ScriptedAgent { request, fd in

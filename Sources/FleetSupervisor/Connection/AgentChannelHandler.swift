@@ -23,6 +23,9 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         var promise: EventLoopPromise<QGAReply?>
         var timeout: Scheduled<Void>?
         var timeoutAmount: TimeAmount
+        /// However busy the line, the request fails here: an agent trickling an endless message
+        /// below the size cap must not keep its requests alive for ever.
+        var hardDeadline: NIODeadline
         /// success-response false: silence until the grace period ends means success.
         var silenceIsSuccess: Bool
     }
@@ -63,7 +66,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
             let scheduled = context.eventLoop.scheduleTask(in: timeout) { handler.value.expire(id) }
             pending[id] = Pending(
                 command: request.execute, promise: promise, timeout: scheduled, timeoutAmount: timeout,
-                silenceIsSuccess: !successResponse)
+                hardDeadline: .now() + timeout * 6, silenceIsSuccess: !successResponse)
             var buffer = context.channel.allocator.buffer(capacity: 128)
             buffer.writeBytes(request.bytes())
             // The caller's write promise means "the handler has it"; a failed socket write is
@@ -170,7 +173,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
 
     private func expire(_ id: Int64) {
         guard var waiting = pending[id] else { return }
-        let quietSince = lastActivity + waiting.timeoutAmount
+        let quietSince = min(lastActivity + waiting.timeoutAmount, waiting.hardDeadline)
         if quietSince > .now(), let eventLoop {
             // Replies are still arriving: wait for the line to go quiet for a full timeout.
             let handler = NIOLoopBound(self, eventLoop: eventLoop)

@@ -291,8 +291,15 @@ public actor VMSession {
                 }
             }
         } catch let error as AgentConnectionError {
-            if case .invalidResult(let command, let decoding) = error {
+            switch error {
+            case .invalidResult(let command, let decoding):
                 await reject(command, InventoryRejection(reason: "result does not fit the schema", detail: decoding.description))
+            case .replyTooLarge(let detail):
+                await reject(item.commands[0], InventoryRejection(reason: "reply too large", detail: detail))
+            case .protocolViolation(let detail):
+                await reject(item.commands[0], InventoryRejection(reason: "not QGA", detail: detail))
+            default:
+                break
             }
         } catch {}
     }
