@@ -94,7 +94,9 @@ public enum ExecLedger {
     }
 
     public static func markRunning(_ db: Database, id: Int64, pid: Int64, at time: Millis) throws {
-        try db.execute(sql: "UPDATE exec SET state = 'running', guest_pid = ?, started_at = ? WHERE id = ?", arguments: [pid, time, id])
+        try db.execute(
+            sql: "UPDATE exec SET state = 'running', guest_pid = ?, started_at = ? WHERE id = ? AND state = 'sent'",
+            arguments: [pid, time, id])
     }
 
     public struct Outcome: Sendable, Equatable {
@@ -119,7 +121,7 @@ public enum ExecLedger {
         try db.execute(
             sql: """
                 UPDATE exec SET state = 'exited', finished_at = ?, exit_code = ?, signal = ?, stdout = ?, stderr = ?,
-                    out_truncated = ?, err_truncated = ? WHERE id = ?
+                    out_truncated = ?, err_truncated = ? WHERE id = ? AND state IN ('pending', 'sent', 'running')
                 """,
             arguments: [time, outcome.exitCode, outcome.signal, outcome.stdout.map { Data($0) }, outcome.stderr.map { Data($0) },
                         outcome.outTruncated, outcome.errTruncated, id])
@@ -128,6 +130,9 @@ public enum ExecLedger {
     /// failed, timed-out or lost, with the reason.
     public static func markFinished(_ db: Database, id: Int64, state: String, error: String, at time: Millis) throws {
         precondition(["failed", "timed-out", "lost"].contains(state))
-        try db.execute(sql: "UPDATE exec SET state = ?, error = ?, finished_at = ? WHERE id = ?", arguments: [state, error, time, id])
+        // A finished exec is never overwritten (a second poller must not turn 'exited' into 'lost').
+        try db.execute(
+            sql: "UPDATE exec SET state = ?, error = ?, finished_at = ? WHERE id = ? AND state IN ('pending', 'sent', 'running')",
+            arguments: [state, error, time, id])
     }
 }

@@ -196,3 +196,25 @@ struct FactSpanTests {
         }
     }
 }
+
+@Suite("Store: exec ledger")
+struct ExecLedgerStoreTests {
+    @Test("states only move forward: sent once, running from sent, a finished exec is never overwritten")
+    func forwardOnly() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.pool.write { db in
+            let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
+            let id = try ExecLedger.submit(db, vmID: vm, .init(path: "sh", args: ["-c", "echo \"hi\"\n"], env: ["A=1"]), at: 1)
+            let pending = try #require(try ExecLedger.fetch(db, id: id))
+            #expect(pending.state == "pending" && pending.args == #"["-c","echo \"hi\"\n"]"# && pending.env == #"["A=1"]"#)
+            #expect(try ExecLedger.markSent(db, id: id))
+            #expect(try !ExecLedger.markSent(db, id: id), "a second sender must not take it")
+            try ExecLedger.markRunning(db, id: id, pid: 42, at: 2)
+            try ExecLedger.markExited(db, id: id, .init(exitCode: 0, stdout: Array("hi\n".utf8)), at: 3)
+            try ExecLedger.markFinished(db, id: id, state: "lost", error: "late poller", at: 4)
+            let done = try #require(try ExecLedger.fetch(db, id: id))
+            #expect(done.state == "exited" && done.exitCode == 0 && done.error == nil && done.guestPid == 42)
+            #expect(try ExecLedger.unfinished(db, vmID: vm).isEmpty)
+        }
+    }
+}

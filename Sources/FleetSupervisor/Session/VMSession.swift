@@ -26,6 +26,8 @@ public actor VMSession {
     private var nextInventory: [InventoryItem: ContinuousClock.Instant] = [:]
     private var removed = false
     private var logger: Logger
+    /// Execs with a driver at work: one driver per exec, however often the session resyncs.
+    private var drivingExecs: Set<Int64> = []
 
     public var state: SessionState { machine.state }
 
@@ -154,9 +156,15 @@ public actor VMSession {
     }
 
     private func startDriving(_ record: ExecRecord, _ connection: AgentConnection) {
+        guard drivingExecs.insert(record.id).inserted else { return }
         let driver = ExecDriver(store: store, connection: connection, statusTimeout: config.longCommandTimeout)
-        Task { await driver.drive(record) }
+        Task {
+            await driver.drive(record)
+            self.finishedDriving(record.id)
+        }
     }
+
+    private func finishedDriving(_ id: Int64) { drivingExecs.remove(id) }
 
     // MARK: What the agent can do
 
