@@ -44,6 +44,8 @@ enum DiskCommands {
     static func disks(_ devices: BlockDevices) -> [GuestDiskInfo] {
         var result: [GuestDiskInfo] = []
         for name in FileIO.list(devices.system.path("/sys/block")).sorted() {
+            // Virtual devices (loop, zram, ...) are left out as qemu-ga does, except device-mapper
+            // volumes, which are listed with the disks they depend on.
             guard let path = devices.resolve(devices.system.path("/sys/block/" + name)), !devices.isVirtual(path) || name.hasPrefix("dm-") else { continue }
             var disk = GuestDiskInfo(name: "/dev/" + name, partition: false, dependencies: [])
             let slaves = FileIO.list(path + "/slaves").sorted()

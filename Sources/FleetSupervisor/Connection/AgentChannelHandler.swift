@@ -53,6 +53,10 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         self.counters = counters
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        eventLoop = context.eventLoop
+    }
+
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise writePromise: EventLoopPromise<Void>?) {
@@ -61,7 +65,6 @@ final class AgentChannelHandler: ChannelDuplexHandler {
             let id = nextID
             nextID += 1
             request.id = .int(id)
-            eventLoop = context.eventLoop
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let scheduled = context.eventLoop.scheduleTask(in: timeout) { handler.value.expire(id) }
             pending[id] = Pending(
