@@ -8,6 +8,10 @@ let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+/// libFuzzer targets build only when asked (scripts/fuzz sets FLEET_FUZZ=1): they need
+/// `-sanitize=fuzzer` and their own entry point, which the normal build and tests must not see.
+let fuzzing = Context.environment["FLEET_FUZZ"] == "1"
+
 let package = Package(
     name: "Fleet",
     platforms: [.macOS(.v15)],
@@ -101,3 +105,8 @@ let package = Package(
         ),
     ]
 )
+
+if fuzzing {
+    package.targets.append(
+        .executableTarget(name: "fuzz-decoder", dependencies: ["QGA"], path: "Sources/fuzz-decoder", swiftSettings: strictSettings))
+}
