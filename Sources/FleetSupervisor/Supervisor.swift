@@ -84,16 +84,17 @@ public actor Supervisor {
             existing.task.cancel()
         }
         let now = Date().millis
-        let (id, state) = try await store.pool.write { db in
+        // A VM remembered as gone, or in any state from an earlier run, starts over from disconnected.
+        let id = try await store.pool.write { db in
             let id = try VMRegistry.register(db, name: name, socketPath: path, at: now)
             let state = try VMState.fetchOne(db, sql: "SELECT state FROM vm WHERE id = ?", arguments: [id]) ?? .disconnected
             if state != .disconnected {
                 try VMRegistry.transition(db, vmID: id, to: .disconnected, reason: state == .gone ? "socket reappeared" : "fleetd started", at: now)
             }
-            return (id, state)
+            return id
         }
         let session = VMSession(
-            name: name, vmID: id, socketPath: path, initialState: state == .gone ? .disconnected : .disconnected,
+            name: name, vmID: id, socketPath: path,
             config: config, group: group, store: store, writer: writer, inventoryGate: inventoryGate, logger: logger)
         let task = Task { await session.run() }
         sessions[name] = (session, task)

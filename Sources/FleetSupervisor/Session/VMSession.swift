@@ -32,7 +32,7 @@ public actor VMSession {
     public var state: SessionState { machine.state }
 
     init(
-        name: String, vmID: Int64, socketPath: String, initialState: SessionState, config: SupervisorConfig,
+        name: String, vmID: Int64, socketPath: String, config: SupervisorConfig,
         group: any EventLoopGroup, store: FleetStore, writer: StoreWriter, inventoryGate: AsyncSemaphore, logger: Logger
     ) {
         self.store = store
@@ -47,8 +47,8 @@ public actor VMSession {
         self.writer = writer
         self.inventoryGate = inventoryGate
         self.facts = InventoryFacts(limits: config.inventoryLimits)
-        // A VM remembered from an earlier run starts over from disconnected.
-        self.machine = SessionMachine(state: initialState == .gone ? .gone : .disconnected, missThreshold: config.missThreshold)
+        // Every session starts disconnected; the supervisor has recorded that in the store.
+        self.machine = SessionMachine(state: .disconnected, missThreshold: config.missThreshold)
     }
 
     // MARK: Lifecycle
