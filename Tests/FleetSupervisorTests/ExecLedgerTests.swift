@@ -18,8 +18,7 @@ struct ExecLedgerTests {
 
     @Test("an exec is recorded, run, and its output, exit code and truncation stored")
     func execThroughSupervisor() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-exec-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("fleet-exec")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try FleetStore(path: directory + "/fleet.db")
         let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: directory + "/vm1.sock")
@@ -51,7 +50,7 @@ struct ExecLedgerTests {
 
     @Test("fleetd killed with SIGKILL while an exec runs: restarted, it resumes and stores the result")
     func resumeAfterKill() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-kill-\(UUID().uuidString.prefix(8))").path
+        let directory = try makeTemporaryDirectory("fleet-kill")
         let vms = directory + "/vms"
         try FileManager.default.createDirectory(atPath: vms, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

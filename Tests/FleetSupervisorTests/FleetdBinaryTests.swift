@@ -9,7 +9,7 @@ import Testing
 struct FleetdBinaryTests {
     @Test("config file + FLEETD_* + flags; SIGTERM closes sessions, flushes, exits 0")
     func runAndStop() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleetd-\(UUID().uuidString.prefix(8))").path
+        let directory = try makeTemporaryDirectory("fleetd")
         let vms = directory + "/vms"
         try FileManager.default.createDirectory(atPath: vms, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -10,11 +10,7 @@ import Testing
 /// Inventory history and special states, end to end through the supervisor and SQL.
 @Suite("Inventory history", .serialized)
 struct InventoryHistoryTests {
-    static func directory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-hist-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func directory() throws -> String { try makeTemporaryDirectory("fleet-hist") }
 
     @Test("an address that changes becomes two spans; unknown commands are marked unsupported once")
     func addressHistory() async throws {

@@ -5,11 +5,7 @@ import Testing
 
 @Suite("Socket directory discovery")
 struct SocketDirectoryTests {
-    static func makeDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-vms-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func makeDirectory() throws -> String { try makeTemporaryDirectory("fleet-vms") }
 
     /// Creates a listening unix socket file, as QEMU's `-chardev socket,server=on` does.
     static func bindSocket(_ path: String) -> Int32 {

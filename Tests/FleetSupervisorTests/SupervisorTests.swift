@@ -39,8 +39,7 @@ struct SupervisorTests {
 
     @Test("agents appear, answer, freeze under SIGSTOP, come back, and leave — all recorded")
     func lifecycle() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-e2e-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("fleet-e2e")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try FleetStore(path: directory + "/fleet.db")
         let qemu = try AgentProcess(executable: AgentProcess.qemuGAPath, name: "qemu-ga", socketPath: directory + "/qga.sock")
