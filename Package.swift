@@ -30,6 +30,15 @@ let package = Package(
         .package(
             url: "https://github.com/apple/swift-configuration", exact: "1.4.0",
             traits: [.defaults, "YAML", "CommandLineArguments"]),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", exact: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", exact: "2.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", exact: "1.5.0"),
     ],
     targets: [
         // The wire protocol both sides share. No I/O, no dependencies: it is linked into the
@@ -56,6 +65,7 @@ let package = Package(
                 "FleetStore",
                 "CLinuxSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,12 +74,51 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The control API's types, generated from docs/openapi.yaml (scripts/generate-openapi);
+        // shared by the server and the client so neither links the other.
+        .target(
+            name: "FleetAPIModel",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: strictSettings
+        ),
+        // fleetd's control socket: Hummingbird on a unix socket, peer-credential tiers, audit.
+        .target(
+            name: "FleetAPI",
+            dependencies: [
+                "FleetAPIModel", "FleetSupervisor", "FleetStore", "QGA",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The client fleetctl uses: AsyncHTTPClient over fleetd's unix socket, output formats.
+        .target(
+            name: "FleetClient",
+            dependencies: [
+                "FleetAPIModel", "QGA",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         .executableTarget(name: "fleet-agent", dependencies: ["FleetAgent"], swiftSettings: strictSettings),
         .executableTarget(
             name: "fleetd",
             dependencies: [
-                "FleetSupervisor", "FleetStore", "QGA",
+                "FleetSupervisor", "FleetStore", "FleetAPI", "QGA",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,7 +126,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "fleetctl", dependencies: ["QGA"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "fleetctl",
+            dependencies: [
+                "FleetClient", "FleetAPIModel", "QGA",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Real agent processes and a raw QGA client, shared by the test targets.
         .target(name: "FleetTestSupport", dependencies: ["QGA"], path: "Tests/FleetTestSupport", swiftSettings: strictSettings),

@@ -50,6 +50,7 @@ public actor StoreWriter {
         // Writes must land even while fleetd is shutting down (its tasks cancelled): GRDB's
         // async API honours cancellation, so the transaction runs in a task of its own.
         let store = self.store
+        let started = ContinuousClock.now
         let failed = await Task.detached {
             do {
                 try await store.pool.write { db in
@@ -69,6 +70,9 @@ public actor StoreWriter {
                 return failed
             }
         }.value
+        let took = ContinuousClock.now - started
+        FleetMetrics.storeWrite.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+        if failed > 0 { FleetMetrics.storeWriteFailures.increment(by: failed) }
         commits += 1
         failures += failed
     }

@@ -128,6 +128,14 @@ public actor Supervisor {
         return id
     }
 
+    /// The session of a VM, for an action. A VM the store knows but no socket backs now is
+    /// `gone`; a name nobody knows is `unknownVM`.
+    public func session(for name: String) async throws -> VMSession {
+        if let entry = sessions[name] { return entry.session }
+        let known = try await store.pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM vm WHERE name = ?", arguments: [name]) ?? false }
+        throw known ? SupervisorError.unavailable(name, SessionUnavailable(state: .gone)) : SupervisorError.unknownVM(name)
+    }
+
     /// Current states by VM name (for tests and the control API).
     public func states() async -> [String: SessionState] {
         var result: [String: SessionState] = [:]
@@ -138,10 +146,12 @@ public actor Supervisor {
 
 public enum SupervisorError: Error, Equatable, CustomStringConvertible {
     case unknownVM(String)
+    case unavailable(String, SessionUnavailable)
 
     public var description: String {
         switch self {
         case .unknownVM(let name): "no VM named '\(name)'"
+        case .unavailable(let name, let why): "VM '\(name)' is \(why.state.rawValue)"
         }
     }
 }

@@ -62,7 +62,7 @@ public enum InventoryItem: String, Sendable, CaseIterable, Hashable {
 
 extension Duration {
     /// NIO's TimeAmount for connection timeouts.
-    var timeAmount: TimeAmount {
+    public var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

@@ -9,6 +9,8 @@ struct FleetdSettings {
     var supervisor: SupervisorConfig
     var database: String
     var controlSocket: String
+    /// Group names (or numbers) from `control.*`; resolved when the socket is made.
+    var controlGroups: ControlGroups
     var logLevel: Logger.Level
     var retentionDays: Int
 
@@ -48,9 +50,21 @@ struct FleetdSettings {
             supervisor: supervisor,
             database: config.string(forKey: "database", default: "/var/lib/fleet/fleet.db"),
             controlSocket: config.string(forKey: "controlSocket", default: "/run/fleet/fleetd.sock"),
+            controlGroups: ControlGroups(
+                socket: config.string(forKey: "control.socketGroup", default: "fleet"),
+                read: config.string(forKey: "control.readGroup", default: "fleet"),
+                operate: config.string(forKey: "control.operateGroup", default: "fleet-operate"),
+                admin: config.string(forKey: "control.adminGroup", default: "fleet-admin")),
             logLevel: level,
             retentionDays: config.int(forKey: "retention.days", default: 90))
     }
+}
+
+struct ControlGroups {
+    var socket: String
+    var read: String
+    var operate: String
+    var admin: String
 }
 
 struct FleetdError: Error, CustomStringConvertible {

@@ -1,7 +1,10 @@
+import FleetAPI
 import FleetStore
 import FleetSupervisor
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import QGA
 import ServiceLifecycle
 
@@ -41,6 +44,16 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "fleetd")
+// Metrics go to one Prometheus registry, served at /metrics on the control socket.
+let metricsRegistry = PrometheusCollectorRegistry()
+var metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
+// Heartbeat round trips on a local socket are sub-millisecond; the default buckets start at 5 ms.
+metricsFactory.defaultDurationHistogramBuckets = [
+    .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+    .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+    .seconds(1), .seconds(2.5), .seconds(5),
+]
+MetricsSystem.bootstrap(metricsFactory)
 
 do {
     var isDirectory: ObjCBool = false
@@ -51,10 +64,14 @@ do {
     try FileManager.default.createDirectory(at: databaseDirectory, withIntermediateDirectories: true)
     let store = try FleetStore(path: settings.database)
     let supervisor = Supervisor(config: settings.supervisor, store: store, logger: logger)
+    let control = try ControlServer.makeApplication(
+        config: settings.controlSocketConfig(logger: logger), supervisor: supervisor, store: store, registry: metricsRegistry,
+        logger: logger)
     let group = ServiceGroup(
         services: [
             SupervisorService(supervisor: supervisor),
             RetentionService(store: store, days: settings.retentionDays, logger: logger),
+            control,
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger)

@@ -140,14 +140,17 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         case .error(let error):
             if error.kind == .limit {
                 counters.withLockedValue { $0.oversizedReplies += 1 }
+                FleetMetrics.oversizedReplies.increment()
                 failAll(AgentConnectionError.replyTooLarge(error.description))
             } else {
                 counters.withLockedValue { $0.malformedReplies += 1 }
+                FleetMetrics.malformedReplies.increment()
                 failAll(AgentConnectionError.protocolViolation(error.description))
             }
         case .message(let value):
             guard case .success(let reply) = QGAReply.parse(value) else {
                 counters.withLockedValue { $0.malformedReplies += 1 }
+                FleetMetrics.malformedReplies.increment()
                 return
             }
             if let current = sync {
@@ -156,11 +159,13 @@ final class AgentChannelHandler: ChannelDuplexHandler {
                     finishSync(with: .success(()))
                 } else {
                     counters.withLockedValue { $0.staleReplies += 1 }
+                    FleetMetrics.staleReplies.increment()
                 }
                 return
             }
             guard let id = reply.id?.int64Value, let waiting = pending.removeValue(forKey: id) else {
                 counters.withLockedValue { $0.staleReplies += 1 }
+                FleetMetrics.staleReplies.increment()
                 return
             }
             waiting.timeout?.cancel()

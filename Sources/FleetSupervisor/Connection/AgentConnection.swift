@@ -45,6 +45,7 @@ public final class AgentConnection: Sendable {
         channel.writeAndFlush(AgentOutbound.sync(resendEvery: resendEvery, timeout: timeout, promise)).whenFailure { _ in
             promise.fail(AgentConnectionError.disconnected)
         }
+        FleetMetrics.resyncs.increment()
         try await promise.futureResult.get()
     }
 
@@ -55,7 +56,12 @@ public final class AgentConnection: Sendable {
         channel.writeAndFlush(AgentOutbound.request(request, successResponse: successResponse, timeout: timeout, promise)).whenFailure { _ in
             promise.fail(AgentConnectionError.disconnected)
         }
-        return try await promise.futureResult.get()
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as AgentConnectionError {
+            FleetMetrics.agentError(error)
+            throw error
+        }
     }
 
     /// A typed call. Agent errors, timeouts and results that do not fit the schema throw
@@ -64,7 +70,9 @@ public final class AgentConnection: Sendable {
         let reply = try await send(command.request(arguments), successResponse: C.successResponse, timeout: timeout)
         guard let reply else { return try Self.decode(command, .object(JSONObject())) }
         switch reply.outcome {
-        case .failure(let error): throw AgentConnectionError.agent(error)
+        case .failure(let error):
+            FleetMetrics.agentError(.agent(error))
+            throw AgentConnectionError.agent(error)
         case .success(let value): return try Self.decode(command, value)
         }
     }

@@ -81,6 +81,7 @@ struct ExecDriver {
                     stderr: try status.errData.map { try QGABase64.decode($0) },
                     outTruncated: status.outTruncated, errTruncated: status.errTruncated)
                 try await store.pool.write { db in try ExecLedger.markExited(db, id: record.id, outcome, at: Date().millis) }
+                FleetMetrics.execFinished("exited")
                 return
             }
             if Date().millis >= deadline {
@@ -93,5 +94,6 @@ struct ExecDriver {
 
     private func finish(_ id: Int64, _ state: String, _ error: String) async throws {
         try await store.pool.write { db in try ExecLedger.markFinished(db, id: id, state: state, error: error, at: Date().millis) }
+        FleetMetrics.execFinished(state)
     }
 }

@@ -122,6 +122,7 @@ public actor VMSession {
                 _ = try await connection.call(GuestPingCommand.self, timeout: config.commandTimeout.timeAmount)
                 let rtt = ContinuousClock.now - started
                 let micros = rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000
+                FleetMetrics.heartbeatRTT.recordMicroseconds(micros)
                 let now = Date().millis
                 await writer.heartbeat(vmID: vmID) { $0.recordReply(rttMicros: micros, at: now) }
                 await apply(.heartbeatOK)
@@ -130,12 +131,30 @@ public actor VMSession {
                     await apply(.frozenDetected)
                 } else {
                     await writer.heartbeat(vmID: vmID) { $0.recordMiss() }
+                    FleetMetrics.heartbeatsMissed.increment()
                     await apply(.heartbeatMissed(error.description))
                     if error.requiresResync || error == .disconnected { throw error }
                 }
             }
             try await Task.sleep(for: config.heartbeatInterval)
         }
+    }
+
+    // MARK: Actions (control API)
+
+    /// The live connection, for an action the control API was asked for. Refused (with the
+    /// state and its reason) unless the session is synced: a request on an unsynced stream
+    /// could be answered by a stale reply.
+    public func connectionForAction() throws(SessionUnavailable) -> AgentConnection {
+        guard let connection, [.responsive, .frozen].contains(machine.state) else {
+            throw SessionUnavailable(state: machine.state)
+        }
+        return connection
+    }
+
+    /// An action froze or thawed the guest's filesystems: show it now, not at the next resync.
+    public func freezeChanged(frozen: Bool) async {
+        await apply(frozen ? .frozenDetected : .thawDetected)
     }
 
     // MARK: Execs

@@ -1,2 +1,0 @@
-import QGA
-print("fleetctl \(FleetVersion.current): not yet")
