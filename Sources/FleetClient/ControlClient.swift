@@ -45,7 +45,7 @@ public struct ControlClient: Sendable {
         }
     }
 
-    func classify(_ error: any Error) -> ControlClientError {
+    public func classify(_ error: any Error) -> ControlClientError {
         if let error = error as? ControlClientError { return error }
         if let error = error as? ClientError { return classify(error.underlyingError) }
         switch ErrnoSearch.errno(in: error) {
@@ -80,7 +80,7 @@ struct ErrorBodyMiddleware: ClientMiddleware {
         }
         throw ControlClientError.api(
             status: response.status.code,
-            .init(error: .internal, message: "HTTP \(response.status.code): \(String(decoding: bytes.prefix(500), as: UTF8.self))"))
+            .init(error: ._internal, message: "HTTP \(response.status.code): \(String(decoding: bytes.prefix(500), as: UTF8.self))"))
     }
 }
 

@@ -44,7 +44,7 @@ public enum ControlClientError: Error, CustomStringConvertible {
             case .agentError: 7
             case .timeout: 8
             case .badRequest: 2
-            case .internal: 1
+            case ._internal: 1
             }
         }
     }

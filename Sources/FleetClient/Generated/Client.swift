@@ -2,24 +2,24 @@
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-@_spi(Generated) package import OpenAPIRuntime
+@_spi(Generated) public import OpenAPIRuntime
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-package import struct Foundation.URL
+public import struct Foundation.URL
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-package import struct Foundation.Data
+public import struct Foundation.Data
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-package import struct Foundation.Date
+public import struct Foundation.Date
 import HTTPTypes
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-package import FleetAPIModel
+public import FleetAPIModel
 /// fleetd's control socket: HTTP/1.1 and JSON on a unix domain socket (`control.socket` in
 /// config/fleetd.yaml). Who may call what comes from the caller's peer credentials (SO_PEERCRED):
 /// every operation names its tier in `x-fleet-tier` — `read` (listings, detail, history,
@@ -35,7 +35,7 @@ package import FleetAPIModel
 /// This document is the source of the server's and the client's code: after editing it, run
 /// `scripts/generate-openapi` (a test fails while the generated code is stale).
 ///
-package struct Client: APIProtocol {
+public struct Client: APIProtocol {
     /// The underlying HTTP client.
     private let client: UniversalClient
     /// Creates a new client.
@@ -46,7 +46,7 @@ package struct Client: APIProtocol {
     ///   - configuration: A set of configuration values for the client.
     ///   - transport: A transport that performs HTTP operations.
     ///   - middlewares: A list of middlewares to call before the transport.
-    package init(
+    public init(
         serverURL: Foundation.URL,
         configuration: Configuration = .init(),
         transport: any ClientTransport,
@@ -66,7 +66,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/whoami`.
     /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)`.
-    package func whoAmI(_ input: Operations.WhoAmI.Input) async throws -> Operations.WhoAmI.Output {
+    public func whoAmI(_ input: Operations.WhoAmI.Input) async throws -> Operations.WhoAmI.Output {
         try await client.send(
             input: input,
             forOperation: Operations.WhoAmI.id,
@@ -143,7 +143,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
-    package func getStatus(_ input: Operations.GetStatus.Input) async throws -> Operations.GetStatus.Output {
+    public func getStatus(_ input: Operations.GetStatus.Input) async throws -> Operations.GetStatus.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetStatus.id,
@@ -220,7 +220,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/vms`.
     /// - Remark: Generated from `#/paths//v1/vms/get(listVMs)`.
-    package func listVMs(_ input: Operations.ListVMs.Input) async throws -> Operations.ListVMs.Output {
+    public func listVMs(_ input: Operations.ListVMs.Input) async throws -> Operations.ListVMs.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ListVMs.id,
@@ -325,7 +325,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/vms/{name}`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/get(getVM)`.
-    package func getVM(_ input: Operations.GetVM.Input) async throws -> Operations.GetVM.Output {
+    public func getVM(_ input: Operations.GetVM.Input) async throws -> Operations.GetVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetVM.id,
@@ -404,7 +404,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/vms/{name}/history`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/history/get(getHistory)`.
-    package func getHistory(_ input: Operations.GetHistory.Input) async throws -> Operations.GetHistory.Output {
+    public func getHistory(_ input: Operations.GetHistory.Input) async throws -> Operations.GetHistory.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetHistory.id,
@@ -497,7 +497,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/ping`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/ping/post(pingVM)`.
-    package func pingVM(_ input: Operations.PingVM.Input) async throws -> Operations.PingVM.Output {
+    public func pingVM(_ input: Operations.PingVM.Input) async throws -> Operations.PingVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.PingVM.id,
@@ -576,7 +576,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/vms/{name}/fsfreeze`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/get(getFreezeStatus)`.
-    package func getFreezeStatus(_ input: Operations.GetFreezeStatus.Input) async throws -> Operations.GetFreezeStatus.Output {
+    public func getFreezeStatus(_ input: Operations.GetFreezeStatus.Input) async throws -> Operations.GetFreezeStatus.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetFreezeStatus.id,
@@ -655,7 +655,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/freeze`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/freeze/post(freezeVM)`.
-    package func freezeVM(_ input: Operations.FreezeVM.Input) async throws -> Operations.FreezeVM.Output {
+    public func freezeVM(_ input: Operations.FreezeVM.Input) async throws -> Operations.FreezeVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.FreezeVM.id,
@@ -745,7 +745,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/thaw`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/thaw/post(thawVM)`.
-    package func thawVM(_ input: Operations.ThawVM.Input) async throws -> Operations.ThawVM.Output {
+    public func thawVM(_ input: Operations.ThawVM.Input) async throws -> Operations.ThawVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ThawVM.id,
@@ -824,7 +824,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/fstrim`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fstrim/post(fstrimVM)`.
-    package func fstrimVM(_ input: Operations.FstrimVM.Input) async throws -> Operations.FstrimVM.Output {
+    public func fstrimVM(_ input: Operations.FstrimVM.Input) async throws -> Operations.FstrimVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.FstrimVM.id,
@@ -914,7 +914,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/time`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/time/post(setTime)`.
-    package func setTime(_ input: Operations.SetTime.Input) async throws -> Operations.SetTime.Output {
+    public func setTime(_ input: Operations.SetTime.Input) async throws -> Operations.SetTime.Output {
         try await client.send(
             input: input,
             forOperation: Operations.SetTime.id,
@@ -1004,7 +1004,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/shutdown`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/shutdown/post(shutdownVM)`.
-    package func shutdownVM(_ input: Operations.ShutdownVM.Input) async throws -> Operations.ShutdownVM.Output {
+    public func shutdownVM(_ input: Operations.ShutdownVM.Input) async throws -> Operations.ShutdownVM.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ShutdownVM.id,
@@ -1094,7 +1094,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/execs`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/execs/post(startExec)`.
-    package func startExec(_ input: Operations.StartExec.Input) async throws -> Operations.StartExec.Output {
+    public func startExec(_ input: Operations.StartExec.Input) async throws -> Operations.StartExec.Output {
         try await client.send(
             input: input,
             forOperation: Operations.StartExec.id,
@@ -1182,7 +1182,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/execs`.
     /// - Remark: Generated from `#/paths//v1/execs/get(listExecs)`.
-    package func listExecs(_ input: Operations.ListExecs.Input) async throws -> Operations.ListExecs.Output {
+    public func listExecs(_ input: Operations.ListExecs.Input) async throws -> Operations.ListExecs.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ListExecs.id,
@@ -1273,7 +1273,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/execs/{id}`.
     /// - Remark: Generated from `#/paths//v1/execs/{id}/get(getExec)`.
-    package func getExec(_ input: Operations.GetExec.Input) async throws -> Operations.GetExec.Output {
+    public func getExec(_ input: Operations.GetExec.Input) async throws -> Operations.GetExec.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetExec.id,
@@ -1359,7 +1359,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/files/read`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/files/read/post(readFile)`.
-    package func readFile(_ input: Operations.ReadFile.Input) async throws -> Operations.ReadFile.Output {
+    public func readFile(_ input: Operations.ReadFile.Input) async throws -> Operations.ReadFile.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ReadFile.id,
@@ -1447,7 +1447,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/files/write`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/files/write/post(writeFile)`.
-    package func writeFile(_ input: Operations.WriteFile.Input) async throws -> Operations.WriteFile.Output {
+    public func writeFile(_ input: Operations.WriteFile.Input) async throws -> Operations.WriteFile.Output {
         try await client.send(
             input: input,
             forOperation: Operations.WriteFile.id,
@@ -1535,7 +1535,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/password`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/password/post(setPassword)`.
-    package func setPassword(_ input: Operations.SetPassword.Input) async throws -> Operations.SetPassword.Output {
+    public func setPassword(_ input: Operations.SetPassword.Input) async throws -> Operations.SetPassword.Output {
         try await client.send(
             input: input,
             forOperation: Operations.SetPassword.id,
@@ -1623,7 +1623,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/vms/{name}/ssh-keys`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/ssh-keys/get(getSSHKeys)`.
-    package func getSSHKeys(_ input: Operations.GetSSHKeys.Input) async throws -> Operations.GetSSHKeys.Output {
+    public func getSSHKeys(_ input: Operations.GetSSHKeys.Input) async throws -> Operations.GetSSHKeys.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetSSHKeys.id,
@@ -1709,7 +1709,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/ssh-keys`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/ssh-keys/post(changeSSHKeys)`.
-    package func changeSSHKeys(_ input: Operations.ChangeSSHKeys.Input) async throws -> Operations.ChangeSSHKeys.Output {
+    public func changeSSHKeys(_ input: Operations.ChangeSSHKeys.Input) async throws -> Operations.ChangeSSHKeys.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ChangeSSHKeys.id,
@@ -1797,7 +1797,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/agent`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/agent/post(agentCommand)`.
-    package func agentCommand(_ input: Operations.AgentCommand.Input) async throws -> Operations.AgentCommand.Output {
+    public func agentCommand(_ input: Operations.AgentCommand.Input) async throws -> Operations.AgentCommand.Output {
         try await client.send(
             input: input,
             forOperation: Operations.AgentCommand.id,
@@ -1892,7 +1892,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
-    package func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output {
+    public func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ExportInventory.id,
@@ -1969,7 +1969,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /v1/audit`.
     /// - Remark: Generated from `#/paths//v1/audit/get(listAudit)`.
-    package func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
+    public func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
         try await client.send(
             input: input,
             forOperation: Operations.ListAudit.id,
@@ -2053,7 +2053,7 @@ package struct Client: APIProtocol {
     ///
     /// - Remark: HTTP `GET /metrics`.
     /// - Remark: Generated from `#/paths//metrics/get(getMetrics)`.
-    package func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+    public func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
         try await client.send(
             input: input,
             forOperation: Operations.GetMetrics.id,

@@ -1,0 +1,190 @@
+import ArgumentParser
+import FleetAPIModel
+import FleetClient
+import Foundation
+import QGA
+
+enum VMColumns {
+    static let summary: [Column] = [
+        Column("name"), Column("state", nil, .state), Column("since", nil, .time), Column("agentVersion", "AGENT"),
+        Column("os", "OS"), Column("addresses"), Column("lastSeen", "LAST SEEN", .time), Column("rttMicros", "RTT", .micros),
+    ]
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fleet summary (VMs by state) and one row per VM.",
+        discussion: """
+            Examples:
+              fleetctl status
+              fleetctl status --format json | jq '.counts'
+              fleetctl status --columns name,state,rttMicros --format csv
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: FormatOptions
+
+    func run() async throws {
+        let status = try await connection.run { client in try await client.api.getStatus().ok.body.json }
+        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary, chosen: output.chosenColumns)
+        let rows = try JSONValueCoding.rows(status.vms)
+        switch output.format {
+        case .json, .yaml:
+            var object = try JSONValueCoding.value(status).objectValue ?? JSONObject()
+            if output.chosenColumns != nil { object["vms"] = .array(rows.map { .object(renderer.project($0)) }) }
+            Output.write(renderer.render(object: object))
+        case .table:
+            Output.write(Self.summaryLine(status) + "\n\n" + renderer.render(rows, projected: false))
+        case .csv, .ndjson:
+            Output.write(renderer.render(rows, projected: output.chosenColumns != nil))
+        }
+    }
+
+    static func summaryLine(_ status: Components.Schemas.FleetStatus) -> String {
+        let c = status.counts
+        let parts = [("responsive", c.responsive), ("unresponsive", c.unresponsive), ("frozen", c.frozen), ("syncing", c.syncing),
+                     ("connecting", c.connecting), ("disconnected", c.disconnected), ("gone", c.gone)]
+            .filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
+        let noun = status.total == 1 ? "VM" : "VMs"
+        return parts.isEmpty ? "\(status.total) \(noun)" : "\(status.total) \(noun): " + parts.joined(separator: ", ")
+    }
+}
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List VMs, filtered, with the columns and order you choose.",
+        discussion: """
+            Columns: name, state, since, reason, agentVersion, os, hostName, addresses, lastSeen, rttMicros.
+
+            Examples:
+              fleetctl list --filter state=unresponsive,disconnected
+              fleetctl list --filter address=10.0.0.0/8 --filter os=debian --sort -rttMicros
+              fleetctl list --columns name,hostName,addresses --format csv
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var filters: FilterOptions
+    @OptionGroup var output: FormatOptions
+    @Option(name: .long, help: ArgumentHelp("Sort by a column; a leading '-' sorts descending.", valueName: "column"))
+    var sort: String?
+
+    func run() async throws {
+        let f = try filters.parsed()
+        let vms = try await connection.run { client in
+            try await client.api.listVMs(query: .init(state: f.state, name: f.name, address: f.address, os: f.os)).ok.body.json
+        }
+        var rows = try JSONValueCoding.rows(vms)
+        if let sort { rows = RowSort.sorted(rows, by: sort) }
+        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary, chosen: output.chosenColumns)
+        Output.write(renderer.render(rows, projected: output.chosenColumns != nil))
+    }
+}
+
+enum RowSort {
+    static func sorted(_ rows: [JSONObject], by spec: String) -> [JSONObject] {
+        let descending = spec.hasPrefix("-")
+        let key = descending ? String(spec.dropFirst()) : spec
+        return rows.sorted { a, b in
+            let less = isLess(a[key], b[key])
+            let greater = isLess(b[key], a[key])
+            return descending ? greater : less
+        }
+    }
+
+    /// Numbers compare as numbers, everything else as text; missing values sort last.
+    static func isLess(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+        switch (a, b) {
+        case (nil, _), (.null?, _): return false
+        case (_, nil), (_, .null?): return true
+        default: break
+        }
+        if let x = a?.int64Value, let y = b?.int64Value { return x < y }
+        return CellText.machine(a) < CellText.machine(b)
+    }
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A VM's state transitions and inventory changes, oldest first.",
+        discussion: """
+            Examples:
+              fleetctl history vm1
+              fleetctl history vm1 --since 2h
+              fleetctl history vm1 --since 2026-11-20T08:00:00Z --format csv
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The VM.") var vm: String
+    @Option(name: .long, help: ArgumentHelp("Only events since this time (RFC 3339, or 90s, 15m, 2h, 7d ago).", valueName: "time"))
+    var since: String?
+    @Option(name: .long, help: "At most this many events (the newest).") var limit: Int?
+    @OptionGroup var output: FormatOptions
+
+    func run() async throws {
+        let from = try since.map { try TimeArgument.parse($0) }
+        let events = try await connection.run { client in
+            try await client.api.getHistory(path: .init(name: vm), query: .init(since: from, limit: limit)).ok.body.json
+        }
+        let columns = [Column("at", "WHEN", .time), Column("kind"), Column("item"), Column("summary")]
+        let renderer = Renderer(format: output.format, defaultColumns: columns, chosen: output.chosenColumns)
+        Output.write(renderer.render(try JSONValueCoding.rows(events), projected: output.chosenColumns != nil))
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The inventory report: one row per VM, and interface, address and filesystem tables.",
+        discussion: """
+            json and yaml give the whole report (or one --table); csv, ndjson and table give one
+            table (default: vms).
+
+            Examples:
+              fleetctl export --format csv --output vms.csv
+              fleetctl export --format csv --table addresses
+              fleetctl export --format json --output inventory.json
+            """)
+
+    enum Table: String, CaseIterable, ExpressibleByArgument { case vms, interfaces, addresses, filesystems }
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .shortAndLong, help: "Output format: csv, json, ndjson, yaml or table.") var format: OutputFormat = .csv
+    @Option(name: .long, help: "Which table (vms, interfaces, addresses, filesystems).") var table: Table?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file")) var output: String?
+    @Option(name: .long, help: ArgumentHelp("Comma-separated columns to keep.", valueName: "col,col")) var columns: String?
+
+    static let defaultColumns: [Table: [Column]] = [
+        .vms: [Column("name"), Column("state", nil, .state), Column("since", nil, .time), Column("agentVersion"), Column("host-name"),
+               Column("id", "OS ID"), Column("pretty-name", "OS"), Column("version-id"), Column("kernel-release"), Column("machine"),
+               Column("vcpus"), Column("memoryBytes", "MEMORY", .bytes), Column("lastSeen", nil, .time), Column("rttMicros", "RTT", .micros),
+               Column("clockDriftMs")],
+        .interfaces: [Column("vm"), Column("name"), Column("hardware-address")],
+        .addresses: [Column("vm"), Column("interface"), Column("ip-address-type"), Column("ip-address"), Column("prefix")],
+        .filesystems: [Column("vm"), Column("mountpoint"), Column("name"), Column("type"), Column("used-bytes", nil, .bytes),
+                       Column("total-bytes", nil, .bytes)],
+    ]
+
+    func run() async throws {
+        let report = try await connection.run { client in try await client.api.exportInventory().ok.body.json }
+        let whole = try JSONValueCoding.value(report).objectValue ?? JSONObject()
+        let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let text: String
+        if table == nil, format == .json || format == .yaml, chosen == nil {
+            text = Renderer(format: format, defaultColumns: [], chosen: nil).render(object: whole)
+        } else {
+            let which = table ?? .vms
+            let rows = whole[which.rawValue]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let renderer = Renderer(format: format, defaultColumns: Self.defaultColumns[which] ?? [], chosen: chosen, colour: output == nil && Terminal.isColourCapable)
+            text = renderer.render(rows, projected: chosen != nil)
+        }
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            } catch {
+                Output.error("cannot write \(output): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        } else {
+            Output.write(text)
+        }
+    }
+}
