@@ -157,6 +157,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "FleetTestSupport", "FleetAPIModel", "QGA",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FleetStoreTests",
             dependencies: ["FleetStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings

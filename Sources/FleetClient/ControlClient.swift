@@ -12,6 +12,7 @@ public struct ControlClient: Sendable {
     public static let defaultSocketPath = "/run/fleet/fleetd.sock"
     public let socketPath: String
     public let api: Client
+    private let http: HTTPClient
 
     /// The socket from the flag, else FLEET_SOCKET, else the default.
     public static func socketPath(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -26,10 +27,21 @@ public struct ControlClient: Sendable {
         guard let base = URL(httpURLWithSocketPath: socketPath, uri: ""),
               let serverURL = URL(string: String(base.absoluteString.dropLast()))
         else { throw ControlClientError.unusableSocketPath(socketPath) }
-        let transport = AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)))
+        // A connection that fails (no fleetd, no permission) must fail at once: the shared
+        // client's pool would keep retrying it until the request's deadline.
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let transport = AsyncHTTPClientTransport(
+            configuration: .init(client: http, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)))
         api = Client(
             serverURL: serverURL, configuration: Configuration(dateTranscoder: .iso8601WithFractionalSeconds),
             transport: transport, middlewares: [ErrorBodyMiddleware()])
+    }
+
+    /// Closes the connection pool; call once, when done.
+    public func shutdown() async {
+        try? await http.shutdown()
     }
 
     /// Runs one or more calls, turning transport and API failures into `ControlClientError`.

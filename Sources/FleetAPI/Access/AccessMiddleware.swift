@@ -18,17 +18,21 @@ struct AccessMiddleware: ServerMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let caller = CallerContext.credentials
         let needed = OperationTiers.tier(for: operationID)
-        guard policy.tier(of: caller) >= needed else {
-            return APIError.forbidden(operation: operationID, needs: needed, caller: caller).response()
-        }
+        // Calls above read are audited, refused ones included: who tried matters as much.
         var auditID: Int64?
-        if needed > .read, let caller {
+        if needed > .read {
             let vm = metadata.pathParameters["name"].map(String.init)
             let detail = "\(request.method.rawValue) \(request.path ?? "")"
             let now = Date().millis
+            let uid = caller.map { Int64($0.uid) } ?? -1
             auditID = try? await store.pool.write { db in
-                try Audit.begin(db, uid: Int64(caller.uid), action: operationID, vmName: vm, detail: detail, at: now)
+                try Audit.begin(db, uid: uid, action: operationID, vmName: vm, detail: detail, at: now)
             }
+        }
+        guard policy.tier(of: caller) >= needed else {
+            let refused = APIError.forbidden(operation: operationID, needs: needed, caller: caller).response()
+            await finishAudit(auditID, refused.0)
+            return refused
         }
         let result: (HTTPResponse, HTTPBody?)
         do {
@@ -36,11 +40,14 @@ struct AccessMiddleware: ServerMiddleware {
         } catch {
             result = Self.errorResponse(error, operationID: operationID, logger: logger)
         }
-        if let auditID {
-            let outcome = "\(result.0.status.code)"
-            _ = try? await store.pool.write { db in try Audit.finish(db, id: auditID, outcome: outcome) }
-        }
+        await finishAudit(auditID, result.0)
         return result
+    }
+
+    private func finishAudit(_ id: Int64?, _ response: HTTPResponse) async {
+        guard let id else { return }
+        let outcome = "\(response.status.code)"
+        _ = try? await store.pool.write { db in try Audit.finish(db, id: id, outcome: outcome) }
     }
 
     /// An `APIError` as it is; request decoding problems as bad-request; anything else internal.

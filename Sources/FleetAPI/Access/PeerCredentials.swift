@@ -42,7 +42,7 @@ public struct PeerCredentials: Sendable, Equatable {
     static func supplementaryGroups(pid: Int32) -> Set<UInt32> {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return [] }
         for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
-            return Set(line.dropFirst("Groups:".count).split(separator: " ").compactMap { UInt32($0) })
+            return Set(line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) })
         }
         return []
     }

@@ -12,7 +12,14 @@ struct ConnectionOptions: ParsableArguments {
         let path = ControlClient.socketPath(flag: socket)
         do {
             let client = try ControlClient(socketPath: path)
-            return try await client.call { _ in try await body(client) }
+            do {
+                let result = try await client.call { _ in try await body(client) }
+                await client.shutdown()
+                return result
+            } catch {
+                await client.shutdown()
+                throw error
+            }
         } catch let error as ControlClientError {
             Output.error(error.description)
             throw ExitCode(failureExit ?? error.exitCode)

@@ -8,6 +8,13 @@ import QGA
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command in guests (recorded in fleetd's exec ledger), or read the ledger.",
+        discussion: """
+            Examples:
+              fleetctl exec vm1 -- uname -a
+              fleetctl exec --all -- cat /etc/hostname
+              fleetctl exec list --vm vm1
+              fleetctl exec show 42
+            """,
         subcommands: [ExecRun.self, ExecList.self, ExecShow.self],
         defaultSubcommand: ExecRun.self)
 }

@@ -58,14 +58,14 @@ struct List: AsyncParsableCommand {
 
             Examples:
               fleetctl list --filter state=unresponsive,disconnected
-              fleetctl list --filter address=10.0.0.0/8 --filter os=debian --sort -rttMicros
+              fleetctl list --filter address=10.0.0.0/8 --filter os=debian --sort=-rttMicros
               fleetctl list --columns name,hostName,addresses --format csv
             """)
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: FormatOptions
-    @Option(name: .long, help: ArgumentHelp("Sort by a column; a leading '-' sorts descending.", valueName: "column"))
+    @Option(name: .long, help: ArgumentHelp("Sort by a column; a leading '-' sorts descending (--sort=-rttMicros).", valueName: "column"))
     var sort: String?
 
     func run() async throws {

@@ -1,19 +1,18 @@
-import FleetTestSupport
 import Foundation
 import QGA
 
 /// A fake agent on a unix socket for behaviours no real agent shows (or that must never be sent
 /// to one on this machine): it parses requests with the agent-side decoder and answers each with
 /// whatever `respond` returns — valid replies, wrong ids, garbage, giant or endless messages.
-final class ScriptedAgent: @unchecked Sendable {
-    let path: String
+public final class ScriptedAgent: @unchecked Sendable {
+    public let path: String
     private let listener: Int32
     private let respond: @Sendable (JSONValue, Int32) -> Void
     private let thread: Thread
 
     /// `respond(request, clientFD)` writes whatever it likes to the client.
-    init(respond: @escaping @Sendable (JSONValue, Int32) -> Void) throws {
-        let socketPath = FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString.prefix(8)).sock").path
+    public init(socketPath: String? = nil, respond: @escaping @Sendable (JSONValue, Int32) -> Void) throws {
+        let socketPath = socketPath ?? FileManager.default.temporaryDirectory.appendingPathComponent("scripted-\(UUID().uuidString.prefix(8)).sock").path
         let fd = try UnixSocket.listen(at: socketPath)
         path = socketPath
         listener = fd
@@ -43,7 +42,7 @@ final class ScriptedAgent: @unchecked Sendable {
         unlink(path)
     }
 
-    static func write(_ fd: Int32, _ bytes: [UInt8]) {
+    public static func write(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: fleetd may hang up first; that must not raise SIGPIPE in the tests.
@@ -53,12 +52,12 @@ final class ScriptedAgent: @unchecked Sendable {
         }
     }
 
-    static func reply(_ fd: Int32, _ value: JSONValue) {
+    public static func reply(_ fd: Int32, _ value: JSONValue) {
         write(fd, JSONWriter(style: .qemu).line(value))
     }
 
     /// Answers guest-sync-delimited properly (0xFF + echo), so that a connection can sync.
-    static func answerSync(_ request: JSONValue, _ fd: Int32) -> Bool {
+    public static func answerSync(_ request: JSONValue, _ fd: Int32) -> Bool {
         guard request["execute"] == "guest-sync-delimited", let id = request["arguments"]?["id"] else { return false }
         write(fd, [0xFF] + JSONWriter(style: .qemu).line(["return": id]))
         return true

@@ -1,0 +1,68 @@
+import FleetTestSupport
+import Foundation
+import Testing
+
+/// The operate tier's actions, against a scripted guest (they would act on this machine if
+/// sent to a real agent here): what reached the guest, what fleetctl printed, what fleetd
+/// recorded (state, audit).
+@Suite("fleetctl actions", .serialized)
+struct ActionTests {
+    @Test("ping, freeze (status, list), thaw, fstrim, set-time, shutdown, reboot; audited")
+    func actions() throws {
+        let fleet = try FleetFixture(fleetAgents: [], qemuGA: nil)
+        let guest = ScriptedGuest()
+        try fleet.addScripted("guest", respond: guest.respond)
+        try fleet.startFleetd()
+        try fleet.waitFor(["guest"], state: "responsive")
+
+        let ping = try fleet.fleetctl(["ping", "guest"])
+        #expect(ping.status == 0 && ping.text.contains("agent answered in"))
+
+        let frozen = try fleet.fleetctl(["freeze", "guest"])
+        #expect(frozen.status == 0 && frozen.text == "guest: froze 2 filesystems\n", "\(frozen.stderr)")
+        try fleet.waitFor(["guest"], state: "frozen", timeout: 5)
+        #expect(try fleet.fleetctl(["freeze", "--status", "guest"]).text == "guest: frozen\n")
+        let thawed = try fleet.fleetctl(["thaw", "guest"])
+        #expect(thawed.text == "guest: thawed 2 filesystems\n")
+        try fleet.waitFor(["guest"], state: "responsive", timeout: 5)
+        let list = try fleet.fleetctl(["freeze", "guest", "--mountpoint", "/data"])
+        #expect(list.text == "guest: froze 1 filesystem\n")
+        #expect(guest.requests("guest-fsfreeze-freeze-list").first?["arguments"]?["mountpoints"] == ["/data"])
+        _ = try fleet.fleetctl(["thaw", "guest"])
+
+        let trim = try Parsers.csv(try fleet.fleetctl(["fstrim", "guest", "--minimum", "65536", "--format", "csv"]).text)
+        #expect(trim.map { $0["path"] } == ["/", "/boot"])
+        #expect(trim[0]["trimmed"] == "4096" && trim[0]["minimum"] == "65536" && trim[1]["error"] == "Operation not supported")
+
+        let before = Int64(Date().timeIntervalSince1970 * 1e9)
+        let setTime = try fleet.fleetctl(["set-time", "guest"])
+        let after = Int64(Date().timeIntervalSince1970 * 1e9)
+        #expect(setTime.status == 0 && setTime.text.contains("clock set to"))
+        let sent = try #require(guest.requests("guest-set-time").last?["arguments"]?["time"]?.int64Value)
+        #expect(sent >= before && sent <= after, "the host's clock at the moment of sending")
+        _ = try fleet.fleetctl(["set-time", "guest", "--time", "2030-01-02T03:04:05Z"])
+        #expect(guest.requests("guest-set-time").last?["arguments"]?["time"]?.int64Value == 1_893_553_445_000_000_000)
+        _ = try fleet.fleetctl(["set-time", "guest", "--from-hardware-clock"])
+        #expect(guest.requests("guest-set-time").last?["arguments"]?["time"] == nil)
+
+        let shutdown = try fleet.fleetctl(["shutdown", "guest"])
+        #expect(shutdown.status == 0 && shutdown.text == "guest: powerdown requested\n", "\(shutdown.stderr)")
+        let reboot = try fleet.fleetctl(["reboot", "guest"])
+        #expect(reboot.status == 0)
+        #expect(guest.requests("guest-shutdown").map { $0["arguments"]?["mode"] } == ["powerdown", "reboot"])
+
+        // Each action is in the audit log, as root (uid 0), with its outcome.
+        let audit = try #require(try fleet.json(["audit", "--limit", "50"]) as? [[String: Any]])
+        let actions = audit.compactMap { $0["action"] as? String }
+        for action in ["pingVM", "freezeVM", "thawVM", "getFreezeStatus", "fstrimVM", "setTime", "shutdownVM"] {
+            #expect(actions.contains(action), "\(action) not audited")
+        }
+        #expect(audit.filter { $0["action"] as? String == "shutdownVM" }.allSatisfy { $0["uid"] as? Int == 0 && $0["outcome"] as? String == "202" && $0["vm"] as? String == "guest" })
+        #expect(!actions.contains("getStatus"), "reads are not audited")
+
+        // /metrics: VMs by state and heartbeats.
+        let metrics = try fleet.fleetctl(["metrics"]).text
+        #expect(metrics.contains(#"fleet_vms{state="responsive"} 1"#))
+        #expect(metrics.contains("fleet_heartbeat_rtt_seconds_count"))
+    }
+}
