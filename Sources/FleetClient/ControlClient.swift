@@ -35,7 +35,7 @@ public struct ControlClient: Sendable {
         let transport = AsyncHTTPClientTransport(
             configuration: .init(client: http, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)))
         api = Client(
-            serverURL: serverURL, configuration: Configuration(dateTranscoder: .iso8601WithFractionalSeconds),
+            serverURL: serverURL, configuration: .fleet,
             transport: transport, middlewares: [ErrorBodyMiddleware()])
     }
 
@@ -85,7 +85,7 @@ struct ErrorBodyMiddleware: ClientMiddleware {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            return try ISO8601DateTranscoder.iso8601WithFractionalSeconds.decode(text)
+            return try RFC3339DateTranscoder().decode(text)
         }
         if let payload = try? decoder.decode(Components.Schemas._Error.self, from: bytes) {
             throw ControlClientError.api(status: response.status.code, payload)

@@ -10,6 +10,8 @@ final class ScriptedGuest: Sendable {
     static let commands = [
         "guest-sync-delimited", "guest-info", "guest-ping", "guest-fsfreeze-status", "guest-fsfreeze-freeze",
         "guest-fsfreeze-freeze-list", "guest-fsfreeze-thaw", "guest-fstrim", "guest-set-time", "guest-shutdown",
+        "guest-set-user-password", "guest-ssh-get-authorized-keys", "guest-ssh-add-authorized-keys",
+        "guest-ssh-remove-authorized-keys",
     ]
 
     var requests: [JSONValue] { state.withLockedValue { $0.requests } }
@@ -27,7 +29,9 @@ final class ScriptedGuest: Sendable {
             reply(["version": "scripted-1", "supported_commands": .array(Self.commands.map {
                 ["name": .string($0), "enabled": true, "success-response": .bool($0 != "guest-shutdown")]
             })])
-        case "guest-ping", "guest-set-time": reply(.object(JSONObject()))
+        case "guest-ping", "guest-set-time", "guest-set-user-password", "guest-ssh-add-authorized-keys", "guest-ssh-remove-authorized-keys":
+            reply(.object(JSONObject()))
+        case "guest-ssh-get-authorized-keys": reply(["keys": ["ssh-ed25519 AAAAC3Nza first@host"]])
         case "guest-fsfreeze-status": reply(state.withLockedValue { $0.frozen } ? "frozen" : "thawed")
         case "guest-fsfreeze-freeze", "guest-fsfreeze-freeze-list":
             state.withLockedValue { $0.frozen = true }

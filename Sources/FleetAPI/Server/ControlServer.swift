@@ -1,3 +1,4 @@
+import FleetAPIModel
 import FleetStore
 import FleetSupervisor
 import Foundation
@@ -45,7 +46,7 @@ public enum ControlSocketError: Error, CustomStringConvertible {
 /// docs/openapi.yaml, tiers from peer credentials, audit.
 public enum ControlServer {
     /// The date format both sides use: RFC 3339 with milliseconds.
-    public static let openAPIConfiguration = Configuration(dateTranscoder: .iso8601WithFractionalSeconds)
+    public static let openAPIConfiguration = Configuration.fleet
 
     public static func makeApplication(
         config: ControlSocketConfig, supervisor: Supervisor, store: FleetStore, registry: PrometheusCollectorRegistry, logger: Logger
