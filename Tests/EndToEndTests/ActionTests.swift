@@ -51,10 +51,23 @@ struct ActionTests {
         #expect(reboot.status == 0)
         #expect(guest.requests("guest-shutdown").map { $0["arguments"]?["mode"] } == ["powerdown", "reboot"])
 
+        // Admin actions that would change this machine's accounts: also only to the scripted guest.
+        let password = try fleet.fleetctl(["password", "guest", "alice"], input: Data("s3cret\n".utf8))
+        #expect(password.status == 0 && password.text == "guest: password of alice set\n", "\(password.stderr)")
+        let sentPassword = guest.requests("guest-set-user-password").last?["arguments"]
+        #expect(sentPassword?["username"] == "alice" && sentPassword?["crypted"] == false)
+        #expect(sentPassword?["password"]?.stringValue.flatMap { Data(base64Encoded: $0) } == Data("s3cret".utf8))
+        let keys = try fleet.fleetctl(["ssh-keys", "guest", "alice"])
+        #expect(keys.text == "ssh-ed25519 AAAAC3Nza first@host\n")
+        let added = try fleet.fleetctl(["ssh-keys", "guest", "alice", "--add", "ssh-ed25519 AAAA new@host", "--remove", "ssh-rsa AAAA old@host"])
+        #expect(added.status == 0)
+        #expect(guest.requests("guest-ssh-add-authorized-keys").last?["arguments"]?["keys"] == ["ssh-ed25519 AAAA new@host"])
+        #expect(guest.requests("guest-ssh-remove-authorized-keys").last?["arguments"]?["keys"] == ["ssh-rsa AAAA old@host"])
+
         // Each action is in the audit log, as root (uid 0), with its outcome.
         let audit = try #require(try fleet.json(["audit", "--limit", "50"]) as? [[String: Any]])
         let actions = audit.compactMap { $0["action"] as? String }
-        for action in ["pingVM", "freezeVM", "thawVM", "getFreezeStatus", "fstrimVM", "setTime", "shutdownVM"] {
+        for action in ["pingVM", "freezeVM", "thawVM", "getFreezeStatus", "fstrimVM", "setTime", "shutdownVM", "setPassword", "getSSHKeys", "changeSSHKeys"] {
             #expect(actions.contains(action), "\(action) not audited")
         }
         #expect(audit.filter { $0["action"] as? String == "shutdownVM" }.allSatisfy { $0["uid"] as? Int == 0 && $0["outcome"] as? String == "202" && $0["vm"] as? String == "guest" })

@@ -23,6 +23,22 @@ struct ErrorTests {
         #expect(try runProcess(FleetFixture.fleetctlPath, ["status", "--socket", socket]).status == 3)
     }
 
+    @Test("a stale control socket is replaced; a live one is never taken over")
+    func controlSocketOnStart() throws {
+        let fleet = try FleetFixture(fleetAgents: [], qemuGA: nil)
+        let stale = try UnixSocket.listen(at: fleet.controlSocket)  // a fleetd that died left this
+        close(stale)
+        try fleet.startFleetd()
+        #expect(try fleet.fleetctl(["status"]).status == 0)
+        // A second fleetd on the same control socket refuses to start and leaves the first alone.
+        let second = try runProcess(
+            AgentProcess.fleetdPath,
+            ["--socket-dir", fleet.socketDirectory, "--database", fleet.directory.appendingPathComponent("other.db").path,
+             "--control-socket", fleet.controlSocket])
+        #expect(second.status != 0 && second.stderr.contains("in use"), "\(second.stderr)")
+        #expect(try fleet.fleetctl(["status"]).status == 0)
+    }
+
     @Test("unknown VM suggests close names; unreachable VM says since when")
     func unknownAndUnreachable() throws {
         let fleet = try FleetFixture(fleetAgents: ["web-1", "web-2", "db"], qemuGA: nil)
