@@ -42,14 +42,17 @@ public final class ScriptedAgent: @unchecked Sendable {
         unlink(path)
     }
 
-    public static func write(_ fd: Int32, _ bytes: [UInt8]) {
+    /// False once the peer has hung up.
+    @discardableResult
+    public static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: fleetd may hang up first; that must not raise SIGPIPE in the tests.
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
+            if n <= 0 { return false }
             offset += n
         }
+        return true
     }
 
     public static func reply(_ fd: Int32, _ value: JSONValue) {

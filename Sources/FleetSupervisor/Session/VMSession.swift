@@ -70,6 +70,13 @@ public actor VMSession {
                 self.connection = nil
                 await apply(.disconnected("connection closed"))
             } catch {
+                // The socket file is gone and inotify has not said so yet (or never will, if the
+                // event was lost): the VM is gone now, not after a string of failed connects.
+                if !FileManager.default.fileExists(atPath: socketPath) {
+                    removed = true
+                    await apply(.socketRemoved)
+                    break
+                }
                 await apply(.connectFailed(Self.describe(error)))
             }
             guard !Task.isCancelled && !removed else { break }
