@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "fleet-agent", targets: ["fleet-agent"]),
         .executable(name: "fleetd", targets: ["fleetd"]),
         .executable(name: "fleetctl", targets: ["fleetctl"]),
+        .executable(name: "fleet-sim", targets: ["fleet-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -134,6 +135,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // fleet-sim: many simulated agents (healthy and hostile) from one process, for the scale
+        // benchmark and the hostile-guest tests.
+        .executableTarget(
+            name: "fleet-sim",
+            dependencies: [
+                "QGA",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -44,6 +44,12 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "fleetd")
+// One descriptor per VM connection: take every descriptor the hard limit allows.
+var openFiles = rlimit()
+if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &openFiles) == 0, openFiles.rlim_cur < openFiles.rlim_max {
+    openFiles.rlim_cur = openFiles.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &openFiles)
+}
 // Metrics go to one Prometheus registry, served at /metrics on the control socket.
 let metricsRegistry = PrometheusCollectorRegistry()
 var metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)

@@ -72,6 +72,8 @@ final class FleetFixture: @unchecked Sendable {
         }
     }
 
+    var fleetdPID: Int32 { fleetd?.processIdentifier ?? 0 }
+
     var log: String { (try? String(contentsOfFile: fleetdLog, encoding: .utf8)) ?? "" }
 
     /// Runs fleetctl against this fleet's control socket.

@@ -17,7 +17,7 @@ struct SessionMachineTests {
         #expect(transitions.map(\.reason) == ["connecting", "connected", "sync id matched"])
     }
 
-    @Test("one miss does not flip the state; two in a row do; the first good reply after resync restores it")
+    @Test("one miss does not flip the state; two in a row do; the first answered heartbeat restores it")
     func misses() {
         var machine = SessionMachine(missThreshold: 2)
         for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
@@ -27,8 +27,21 @@ struct SessionMachineTests {
         let down = machine.apply(.heartbeatMissed("timeout"))
         #expect(down == SessionTransition(from: .responsive, to: .unresponsive, reason: "2 heartbeats missed (timeout)"))
         #expect(machine.apply(.heartbeatMissed("timeout")) == nil)
-        #expect(machine.apply(.synced)?.to == .responsive)
+        // A resync alone is not a heartbeat: the VM stays unresponsive until a ping is answered.
+        #expect(machine.apply(.synced) == nil)
+        #expect(machine.apply(.heartbeatOK)?.to == .responsive)
         #expect(machine.consecutiveMisses == 0)
+    }
+
+    @Test("a guest that answers every sync but garbles every ping still becomes unresponsive")
+    func syncsButNeverPings() {
+        var machine = SessionMachine(missThreshold: 2)
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
+        #expect(machine.apply(.heartbeatMissed("not QGA")) == nil)
+        #expect(machine.apply(.synced) == nil)
+        #expect(machine.apply(.heartbeatMissed("not QGA"))?.to == .unresponsive)
+        #expect(machine.apply(.synced) == nil)
+        #expect(machine.state == .unresponsive)
     }
 
     @Test("frozen guests are 'frozen' until thawed, and come back frozen after a resync")

@@ -31,7 +31,7 @@ public struct SessionTransition: Sendable, Equatable {
 
 /// The per-VM state machine, without I/O: feed it events, record the transitions it returns.
 /// A single missed heartbeat does not flip the state; `missThreshold` consecutive ones make the
-/// VM unresponsive, and the first good reply after a resync makes it responsive again.
+/// VM unresponsive, and only an answered heartbeat (not a resync) makes it responsive again.
 public struct SessionMachine: Sendable, Equatable {
     public private(set) var state: SessionState
     public private(set) var consecutiveMisses = 0
@@ -61,7 +61,9 @@ public struct SessionMachine: Sendable, Equatable {
             return move(to: .syncing, "connected")
         case .synced:
             guard state != .gone else { return nil }
-            consecutiveMisses = 0
+            // A sync is not a heartbeat: a guest that answers the sync and then garbles every
+            // ping must still reach the miss threshold. Misses are reset by a good heartbeat.
+            guard consecutiveMisses < missThreshold else { return nil }
             return move(to: frozen ? .frozen : .responsive, "sync id matched")
         case .desynchronized(let reason):
             // Only an unreachable guest leaves responsive through here; a lone lost reply is a

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""fleetd at scale: fleet-sim serves N simulated agents; fleetd supervises them.
+
+Measures, per fleet size: time until every VM is responsive; steady-state CPU (% of one core)
+and RSS of fleetd; heartbeat RTT p50/p99 (from fleetd's own /metrics histogram); time to mark a
+hung VM unresponsive and to see it return; store commits/s and database growth per hour;
+`fleetctl status` and `fleetctl export --format csv` wall time. Prints a markdown table.
+
+  Benchmarks/fleet/bench.py --bin DIR [--sizes 1000,10000] [--steady 300] [--heartbeat 5]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE / (1 << 20)
+
+
+class Fleet:
+    def __init__(self, bin_dir, size, heartbeat, work):
+        self.bin = bin_dir
+        self.size = size
+        self.work = work
+        self.vms = os.path.join(work, "vms")
+        self.db = os.path.join(work, "fleet.db")
+        self.sock = os.path.join(work, "fleetd.sock")
+        self.env = dict(os.environ, FLEET_SOCKET=self.sock, NO_COLOR="1")
+        self.sim = subprocess.Popen([f"{bin_dir}/fleet-sim", "--dir", self.vms, "--count", str(size)],
+                                    stdout=subprocess.PIPE, text=True)
+        line = self.sim.stdout.readline()
+        if not line.startswith("ready"):
+            raise SystemExit(f"fleet-sim did not start: {line!r}")
+        self.started = time.monotonic()
+        self.fleetd = subprocess.Popen(
+            [f"{bin_dir}/fleetd", "--socket-dir", self.vms, "--database", self.db, "--control-socket", self.sock,
+             "--heartbeat-interval-seconds", str(heartbeat), "--log-level", "notice"],
+            stderr=open(os.path.join(work, "fleetd.log"), "w"))
+
+    def ctl(self, *args):
+        return subprocess.run([f"{self.bin}/fleetctl", *args], env=self.env, capture_output=True, text=True)
+
+    def counts(self):
+        result = self.ctl("status", "--format", "json", "--columns", "name")
+        if result.returncode != 0:
+            return None
+        return json.loads(result.stdout)["counts"]
+
+    def state(self, name):
+        result = self.ctl("list", "--filter", f"name={name}", "--format", "csv", "--columns", "state")
+        lines = result.stdout.split()
+        return lines[1] if len(lines) > 1 else None
+
+    def metrics(self):
+        return self.ctl("metrics").stdout
+
+    def stop(self):
+        for process in (self.fleetd, self.sim):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.fleetd, self.sim):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def histogram(text, name):
+    buckets = []
+    for line in text.splitlines():
+        m = re.match(rf'^{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', line)
+        if m:
+            buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+    return sorted(buckets)
+
+
+def counter(text, name):
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def quantile(before, after, q):
+    """The upper bound of the bucket holding quantile q of the observations between two scrapes."""
+    b = dict(before)
+    deltas = [(le, count - b.get(le, 0.0)) for le, count in after]
+    total = deltas[-1][1] if deltas else 0
+    if total <= 0:
+        return None
+    for le, count in deltas:
+        if count >= q * total:
+            return le
+    return None
+
+
+def db_bytes(path):
+    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+
+
+def wall(fleet, *args, runs=5):
+    times = []
+    for _ in range(runs):
+        start = time.monotonic()
+        result = fleet.ctl(*args)
+        times.append(time.monotonic() - start)
+        if result.returncode != 0:
+            raise SystemExit(f"fleetctl {args} failed: {result.stderr}")
+    return statistics.median(times)
+
+
+def run(bin_dir, size, steady, heartbeat):
+    work = tempfile.mkdtemp(prefix=f"fleet-bench-{size}-")
+    fleet = Fleet(bin_dir, size, heartbeat, work)
+    out = {"size": size}
+    try:
+        while True:
+            counts = fleet.counts()
+            if counts and counts["responsive"] == size:
+                break
+            if time.monotonic() - fleet.started > 600:
+                raise SystemExit(f"not all responsive after 600 s: {counts}")
+            time.sleep(0.25)
+        out["all_responsive_s"] = time.monotonic() - fleet.started
+        # Let the first inventory round settle before the steady-state window.
+        time.sleep(min(30, steady / 4))
+        m0, c0, t0, d0 = fleet.metrics(), cpu_seconds(fleet.fleetd.pid), time.monotonic(), db_bytes(fleet.db)
+        rss = []
+        while time.monotonic() - t0 < steady:
+            rss.append(rss_mib(fleet.fleetd.pid))
+            time.sleep(5)
+        m1, c1, t1, d1 = fleet.metrics(), cpu_seconds(fleet.fleetd.pid), time.monotonic(), db_bytes(fleet.db)
+        elapsed = t1 - t0
+        out["cpu_pct"] = 100 * (c1 - c0) / elapsed
+        out["rss_mib_max"] = max(rss)
+        out["rss_mib_last"] = rss[-1]
+        before, after = histogram(m0, "fleet_heartbeat_rtt_seconds"), histogram(m1, "fleet_heartbeat_rtt_seconds")
+        out["rtt_p50_ms"] = (quantile(before, after, 0.5) or 0) * 1000
+        out["rtt_p99_ms"] = (quantile(before, after, 0.99) or 0) * 1000
+        out["commits_per_s"] = (counter(m1, "fleet_store_write_seconds_count") - counter(m0, "fleet_store_write_seconds_count")) / elapsed
+        out["db_growth_mib_per_h"] = (d1 - d0) / (1 << 20) * 3600 / elapsed
+        out["status_s"] = wall(fleet, "status")
+        out["export_csv_s"] = wall(fleet, "export", "--format", "csv")
+        # A healthy VM stops answering (fleet-sim SIGUSR1), then answers again (SIGUSR2).
+        fleet.sim.send_signal(signal.SIGUSR1)
+        start = time.monotonic()
+        while fleet.state("vm-00001") != "unresponsive":
+            time.sleep(0.1)
+        out["hung_detected_s"] = time.monotonic() - start
+        fleet.sim.send_signal(signal.SIGUSR2)
+        start = time.monotonic()
+        while fleet.state("vm-00001") != "responsive":
+            time.sleep(0.1)
+        out["return_seen_s"] = time.monotonic() - start
+    finally:
+        fleet.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--steady", type=float, default=300)
+    parser.add_argument("--heartbeat", type=float, default=5)
+    args = parser.parse_args()
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        print(f"== {size} VMs", file=sys.stderr, flush=True)
+        result = run(args.bin, size, args.steady, args.heartbeat)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+        results.append(result)
+    rows = [
+        ("all responsive after start", "all_responsive_s", "{:.1f} s", "≤ 30 s"),
+        ("fleetd CPU, steady (of one core)", "cpu_pct", "{:.1f} %", "≤ 25 %"),
+        ("fleetd RSS, steady (max)", "rss_mib_max", "{:.0f} MiB", "≤ 500 MiB"),
+        ("heartbeat RTT p50 (bucket bound)", "rtt_p50_ms", "≤ {:.2f} ms", ""),
+        ("heartbeat RTT p99 (bucket bound)", "rtt_p99_ms", "≤ {:.2f} ms", ""),
+        ("hung VM marked unresponsive after", "hung_detected_s", "{:.1f} s", "≤ 2 heartbeats + timeout"),
+        ("returning VM responsive after", "return_seen_s", "{:.1f} s", ""),
+        ("store commits", "commits_per_s", "{:.1f} /s", ""),
+        ("database growth", "db_growth_mib_per_h", "{:.1f} MiB/h", "bounded"),
+        ("`fleetctl status` wall (median of 5)", "status_s", "{:.3f} s", "≤ 0.2 s"),
+        ("`fleetctl export --format csv` wall (median of 5)", "export_csv_s", "{:.3f} s", "≤ 1 s"),
+    ]
+    print("| measure | " + " | ".join(f"{r['size']:,} VMs" for r in results) + " | target |")
+    print("|---|" + "---|" * len(results) + "---|")
+    for label, key, fmt, target in rows:
+        print(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
+
+
+if __name__ == "__main__":
+    main()
