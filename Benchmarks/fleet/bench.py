@@ -44,11 +44,20 @@ class Fleet:
         self.db = os.path.join(work, "fleet.db")
         self.sock = os.path.join(work, "fleetd.sock")
         self.env = dict(os.environ, FLEET_SOCKET=self.sock, NO_COLOR="1")
-        self.sim = subprocess.Popen([f"{bin_dir}/fleet-sim", "--dir", self.vms, "--count", str(size)],
-                                    stdout=subprocess.PIPE, text=True)
-        line = self.sim.stdout.readline()
-        if not line.startswith("ready"):
-            raise SystemExit(f"fleet-sim did not start: {line!r}")
+        # Each simulated VM takes two descriptors (listener + connection): split the fleet over
+        # fleet-sim processes that each stay under the hard limit.
+        import resource
+        per_process = max(1, (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 512) // 2)
+        self.sims = []
+        for first in range(0, size, per_process):
+            sim = subprocess.Popen([f"{bin_dir}/fleet-sim", "--dir", self.vms, "--count", str(min(per_process, size - first)),
+                                    "--first", str(first)], stdout=subprocess.PIPE, text=True)
+            self.sims.append(sim)
+        for sim in self.sims:
+            line = sim.stdout.readline()
+            if not line.startswith("ready"):
+                raise SystemExit(f"fleet-sim did not start: {line!r}")
+        self.sim = self.sims[0]  # serves vm-00001, the VM the benchmark pauses
         self.started = time.monotonic()
         self.fleetd = subprocess.Popen(
             [f"{bin_dir}/fleetd", "--socket-dir", self.vms, "--database", self.db, "--control-socket", self.sock,
@@ -73,10 +82,10 @@ class Fleet:
         return self.ctl("metrics").stdout
 
     def stop(self):
-        for process in (self.fleetd, self.sim):
+        for process in (self.fleetd, *self.sims):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (self.fleetd, self.sim):
+        for process in (self.fleetd, *self.sims):
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -132,6 +141,13 @@ def run(bin_dir, size, steady, heartbeat):
     work = tempfile.mkdtemp(prefix=f"fleet-bench-{size}-")
     fleet = Fleet(bin_dir, size, heartbeat, work)
     out = {"size": size}
+
+    class Progress(dict):
+        def __setitem__(self, key, value):
+            super().__setitem__(key, value)
+            print(f"  {key} = {value}", file=sys.stderr, flush=True)
+
+    out = Progress(out)
     try:
         while True:
             counts = fleet.counts()

@@ -46,7 +46,7 @@ public struct APIError: Error, Sendable {
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(ISO8601DateTranscoder.iso8601WithFractionalSeconds.encode(date))
+            try container.encode(RFC3339DateTranscoder.string(date))
         }
         let data = (try? encoder.encode(payload)) ?? Data(#"{"error":"internal","message":"unencodable error"}"#.utf8)
         return HTTPBody(data)

@@ -27,6 +27,10 @@ struct FleetSim: AsyncParsableCommand {
 
     @Option(name: .long, help: "The socket directory (created if missing).") var dir: String
     @Option(name: .long, help: "Healthy VMs to serve.") var count = 10
+    @Option(name: .long, help: ArgumentHelp(
+        "Number healthy VMs from here (vm-(N+1)…): several fleet-sims can share a directory when one process may not open enough descriptors.",
+        valueName: "N"))
+    var first = 0
     @Option(name: .long, help: ArgumentHelp("Also serve COUNT VMs with this behaviour. Repeatable.", valueName: "behaviour=count"))
     var behaviour: [String] = []
     @Option(name: .long, help: ArgumentHelp(#"A JSON file: {"vms": [{"name": "db-1", "behaviour": "slow:10-100"}, …]}."#, valueName: "file"))
@@ -40,7 +44,7 @@ struct FleetSim: AsyncParsableCommand {
     }
 
     func plan() throws -> [(name: String, behaviour: Behaviour)] {
-        var vms: [(String, Behaviour)] = (0..<count).map { (String(format: "vm-%05d", $0 + 1), .healthy) }
+        var vms: [(String, Behaviour)] = (first..<(first + count)).map { (String(format: "vm-%05d", $0 + 1), .healthy) }
         for item in behaviour {
             guard let equals = item.lastIndex(of: "="), let n = Int(item[item.index(after: equals)...]),
                   let kind = Behaviour(String(item[..<equals]))
@@ -66,7 +70,7 @@ struct FleetSim: AsyncParsableCommand {
         var servers: [any Channel] = []
         let pausableName = pausable ?? vms.first?.name
         for (index, vm) in vms.enumerated() {
-            let guest = SimulatedGuest(name: vm.name, index: index, behaviour: vm.behaviour, churnSeconds: churnSeconds)
+            let guest = SimulatedGuest(name: vm.name, index: first + index, behaviour: vm.behaviour, churnSeconds: churnSeconds)
             if vm.name == pausableName {
                 Signals.onSignal(SIGUSR1) { guest.setPaused(true) }
                 Signals.onSignal(SIGUSR2) { guest.setPaused(false) }

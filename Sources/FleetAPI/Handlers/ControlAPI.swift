@@ -94,7 +94,7 @@ struct ControlAPI: APIProtocol {
     }
 
     static func rfc3339(_ millis: Millis) -> String {
-        (try? ISO8601DateTranscoder.iso8601.encode(Date(millis: millis))) ?? "\(millis) ms"
+        RFC3339DateTranscoder.string(Date(millis: millis))
     }
 
     static func relative(_ millis: Millis) -> String {

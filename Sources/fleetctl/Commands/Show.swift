@@ -106,6 +106,6 @@ enum DetailView {
 
 extension RFC3339 {
     static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        RFC3339DateTranscoder.string(date)
     }
 }

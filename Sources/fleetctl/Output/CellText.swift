@@ -1,3 +1,4 @@
+import FleetAPIModel
 import Foundation
 import QGA
 
@@ -64,7 +65,6 @@ enum ByteCount {
 
 enum RFC3339 {
     static func date(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        RFC3339DateTranscoder.date(text)
     }
 }

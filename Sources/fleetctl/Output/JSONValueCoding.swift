@@ -9,10 +9,12 @@ enum JSONValueCoding {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(ISO8601DateTranscoder.iso8601WithFractionalSeconds.encode(date))
+            try container.encode(RFC3339DateTranscoder.string(date))
         }
         let data = try encoder.encode(encodable)
-        guard let value = JSONValue.parseDocument(Array(data)) else { throw ValidationErrorText("fleetd sent JSON fleetctl cannot read") }
+        // fleetd is trusted here, and an export of 10,000 VMs passes the QEMU parser's token cap.
+        let limits = QGAStreamLimits(maxMessageBytes: Int.max, maxTokens: Int.max, maxDepth: 1024)
+        guard let value = JSONValue.parseDocument(Array(data), limits: limits) else { throw ValidationErrorText("fleetd sent JSON fleetctl cannot read") }
         return value
     }
 
