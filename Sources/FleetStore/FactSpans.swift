@@ -51,7 +51,7 @@ public enum FactSpans {
         let wanted = Set(facts)
         var closed = 0
         for (id, fact) in current where !wanted.contains(fact) {
-            try db.execute(sql: "UPDATE \(table.name) SET valid_to = ? WHERE id = ?", arguments: [time, id])
+            try db.run("UPDATE \(table.name) SET valid_to = ? WHERE id = ?", [time, id])
             closed += 1
         }
         let held = Set(current.map(\.fact))
@@ -64,7 +64,7 @@ public enum FactSpans {
         var inserted = Set<Fact>()
         for fact in facts where !held.contains(fact) && inserted.insert(fact).inserted {
             precondition(fact.values.count == table.columns.count, "\(table.name) takes \(table.columns.count) values")
-            try db.execute(sql: insert, arguments: StatementArguments([vmID.databaseValue, time.databaseValue] + fact.values))
+            try db.run(insert, StatementArguments([vmID.databaseValue, time.databaseValue] + fact.values))
             opened += 1
         }
         return Change(opened: opened, closed: closed)
@@ -78,7 +78,7 @@ public enum FactSpans {
 
     static func currentRows(_ db: Database, _ table: SpanTable, vmID: Int64) throws -> [(id: Int64, fact: Fact)] {
         let sql = "SELECT id, \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE vm_id = ? AND valid_to IS NULL"
-        return try Row.fetchAll(db, sql: sql, arguments: [vmID]).map { row in
+        return try db.rows(sql, [vmID]).map { row in
             (row[0], Fact(databaseValues: (1...table.columns.count).map { row[$0] as DatabaseValue }))
         }
     }

@@ -10,8 +10,8 @@ public enum VMRegistry {
     /// The VM's id, registering it (as `disconnected`) the first time its socket is seen.
     /// A known VM keeps its id, state and history; only its socket path is refreshed.
     public static func register(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [name]) {
-            try db.execute(sql: "UPDATE vm SET socket_path = ? WHERE id = ? AND socket_path != ?", arguments: [socketPath, id, socketPath])
+        if let id = try db.value(Int64.self, "SELECT id FROM vm WHERE name = ?", [name]) {
+            try db.run("UPDATE vm SET socket_path = ? WHERE id = ? AND socket_path != ?", [socketPath, id, socketPath])
             return id
         }
         try db.execute(
@@ -27,20 +27,29 @@ public enum VMRegistry {
         return id
     }
 
+    /// Registers a VM whose socket fleetd is about to serve. A VM remembered as gone, or in any
+    /// state from an earlier run, starts over from disconnected (recorded as a transition).
+    public static func attach(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
+        let id = try register(db, name: name, socketPath: socketPath, at: time)
+        let state = try db.value(VMState.self, "SELECT state FROM vm WHERE id = ?", [id]) ?? .disconnected
+        if state != .disconnected {
+            try transition(db, vmID: id, to: .disconnected, reason: state == .gone ? "socket reappeared" : "fleetd started", at: time)
+        }
+        return id
+    }
+
     /// Moves a VM to `state`, recording the transition; does nothing when it is already there.
     /// Returns whether the state changed.
     @discardableResult
     public static func transition(_ db: Database, vmID: Int64, to state: VMState, reason: String, at time: Millis) throws -> Bool {
-        guard let current = try VMState.fetchOne(db, sql: "SELECT state FROM vm WHERE id = ?", arguments: [vmID]) else {
+        guard let current = try db.value(VMState.self, "SELECT state FROM vm WHERE id = ?", [vmID]) else {
             return false
         }
         guard current != state else { return false }
-        try db.execute(
-            sql: "UPDATE vm SET state = ?, state_since = ?, state_reason = ? WHERE id = ?",
-            arguments: [state, time, reason, vmID])
-        try db.execute(
-            sql: "INSERT INTO vm_transition (vm_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
-            arguments: [vmID, time, current, state, reason])
+        try db.run("UPDATE vm SET state = ?, state_since = ?, state_reason = ? WHERE id = ?", [state, time, reason, vmID])
+        try db.run(
+            "INSERT INTO vm_transition (vm_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+            [vmID, time, current, state, reason])
         return true
     }
 
@@ -75,8 +84,8 @@ public enum VMRegistry {
 
     public static func applyHeartbeats(_ db: Database, vmID: Int64, _ s: HeartbeatSummary) throws {
         // EWMA with weight 1/8, as TCP smooths RTT; seeded by the first sample.
-        try db.execute(
-            sql: """
+        try db.run(
+            """
                 UPDATE vm SET
                     ping_ok = ping_ok + :ok,
                     ping_missed = ping_missed + :missed,
@@ -89,7 +98,7 @@ public enum VMRegistry {
                                        ELSE rtt_ewma_us * 0.875 + :rttLast * 0.125 END
                 WHERE id = :id
                 """,
-            arguments: [
+            [
                 "ok": s.ok, "missed": s.missed, "lastSeen": s.lastSeen, "rttLast": s.rttLastMicros,
                 "rttMin": s.rttMinMicros, "rttMax": s.rttMaxMicros, "id": vmID,
             ])

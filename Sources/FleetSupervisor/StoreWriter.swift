@@ -9,7 +9,8 @@ public actor StoreWriter {
 
     private let store: FleetStore
     private var operations: [Operation] = []
-    private var heartbeats: [Int64: VMRegistry.HeartbeatSummary] = [:]
+    /// Filled from event loops without a hop; drained at every commit.
+    public nonisolated let heartbeats = HeartbeatBuffer()
     private var flushTask: Task<Void, Never>?
     private let interval: Duration
     public private(set) var commits = 0
@@ -25,9 +26,12 @@ public actor StoreWriter {
         scheduleFlush()
     }
 
-    public func heartbeat(vmID: Int64, _ update: (inout VMRegistry.HeartbeatSummary) -> Void) {
-        update(&heartbeats[vmID, default: VMRegistry.HeartbeatSummary()])
-        scheduleFlush()
+    /// Folds a heartbeat result in, from any thread; only the first result after a commit
+    /// costs a hop (to schedule the next one).
+    public nonisolated func heartbeat(vmID: Int64, _ update: (inout VMRegistry.HeartbeatSummary) -> Void) {
+        if heartbeats.record(vmID: vmID, update) {
+            Task { await self.scheduleFlush() }
+        }
     }
 
     private func scheduleFlush() {
@@ -43,9 +47,8 @@ public actor StoreWriter {
     public func flush() async {
         flushTask = nil
         let batch = operations
-        let beats = heartbeats
+        let beats = heartbeats.drain()
         operations.removeAll(keepingCapacity: true)
-        heartbeats.removeAll(keepingCapacity: true)
         guard !batch.isEmpty || !beats.isEmpty else { return }
         // Writes must land even while fleetd is shutting down (its tasks cancelled): GRDB's
         // async API honours cancellation, so the transaction runs in a task of its own.

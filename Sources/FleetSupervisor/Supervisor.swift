@@ -43,7 +43,7 @@ public actor Supervisor {
         await withTaskCancellationHandler {
             for await change in watcher.changes {
                 switch change {
-                case .appeared(let name, let path): try? await startSession(name: name, path: path)
+                case .appeared(let name, let path): try? await startSessions([(name, path)])
                 case .disappeared(let name): await stopSession(name: name)
                 case .rescanNeeded: try? await reconcile(markMissingGone: false)
                 }
@@ -59,9 +59,7 @@ public actor Supervisor {
     /// socket is missing are recorded as gone.
     public func reconcile(markMissingGone: Bool) async throws {
         let present = SocketDirectory.scan(config.socketDirectory)
-        for (name, path) in present where sessions[name] == nil {
-            try await startSession(name: name, path: path)
-        }
+        try await startSessions(present.filter { sessions[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         for name in sessions.keys where present[name] == nil {
             await stopSession(name: name)
         }
@@ -77,27 +75,30 @@ public actor Supervisor {
         }
     }
 
-    private func startSession(name: String, path: String) async throws {
-        if let existing = sessions[name] {
-            // inotify and a rescan can both report the same socket.
-            if await existing.session.state != .gone { return }
-            existing.task.cancel()
-        }
-        let now = Date().millis
-        // A VM remembered as gone, or in any state from an earlier run, starts over from disconnected.
-        let id = try await store.pool.write { db in
-            let id = try VMRegistry.register(db, name: name, socketPath: path, at: now)
-            let state = try VMState.fetchOne(db, sql: "SELECT state FROM vm WHERE id = ?", arguments: [id]) ?? .disconnected
-            if state != .disconnected {
-                try VMRegistry.transition(db, vmID: id, to: .disconnected, reason: state == .gone ? "socket reappeared" : "fleetd started", at: now)
+    /// Starts sessions for sockets, registering all of them in one transaction: at start-up
+    /// 10,000 VMs appear at once, and one commit each held every session back for seconds.
+    private func startSessions(_ sockets: [(name: String, path: String)]) async throws {
+        var starting: [(name: String, path: String)] = []
+        for (name, path) in sockets {
+            if let existing = sessions[name] {
+                // inotify and a rescan can both report the same socket.
+                if await existing.session.state != .gone { continue }
+                existing.task.cancel()
             }
-            return id
+            starting.append((name, path))
         }
-        let session = VMSession(
-            name: name, vmID: id, socketPath: path,
-            config: config, group: group, store: store, writer: writer, inventoryGate: inventoryGate, logger: logger)
-        let task = Task { await session.run() }
-        sessions[name] = (session, task)
+        guard !starting.isEmpty else { return }
+        let now = Date().millis
+        let ids = try await store.pool.write { [starting] db in
+            try starting.map { try VMRegistry.attach(db, name: $0.name, socketPath: $0.path, at: now) }
+        }
+        for ((name, path), id) in zip(starting, ids) {
+            let session = VMSession(
+                name: name, vmID: id, socketPath: path,
+                config: config, group: group, store: store, writer: writer, inventoryGate: inventoryGate, logger: logger)
+            let task = Task { await session.run() }
+            sessions[name] = (session, task)
+        }
     }
 
     private func stopSession(name: String) async {

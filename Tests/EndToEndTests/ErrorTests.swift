@@ -55,6 +55,12 @@ struct ErrorTests {
         kill(agent.process.processIdentifier, SIGSTOP)
         defer { kill(agent.process.processIdentifier, SIGCONT) }
         try fleet.waitFor(["db"], state: "unresponsive", timeout: 20)
+        // status lists the VMs that need attention: this one, not the responsive ones.
+        let status = try fleet.fleetctl(["status"])
+        #expect(status.text.hasPrefix("3 VMs: 2 responsive, 1 unresponsive\n"), "\(status.text)")
+        #expect(status.text.contains("\ndb ") && !status.text.contains("web-1"))
+        let limited = try #require(try fleet.json(["status", "--limit", "0"]) as? [String: Any])
+        #expect((limited["vms"] as? [Any])?.isEmpty == true && limited["omitted"] as? Int == 1)
         let ping = try fleet.fleetctl(["ping", "db"])
         #expect(ping.status == 6)
         #expect(ping.stderr.contains("is unresponsive since") && ping.stderr.contains("heartbeats missed"), "\(ping.stderr)")

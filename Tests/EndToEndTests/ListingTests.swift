@@ -13,13 +13,18 @@ struct ListingTests {
         let names = fleet.vmNames
         try fleet.waitFor(names, state: "responsive")
 
+        // All responsive: the summary alone; --all lists every VM.
         let table = try fleet.fleetctl(["status"])
         #expect(table.status == 0)
-        #expect(table.text.hasPrefix("\(names.count) VMs: \(names.count) responsive"))
-        for name in names { #expect(table.text.contains("\n\(name) ")) }
-        #expect(table.text.contains("NAME") && table.text.contains("LAST SEEN") && table.text.contains("ago"))
+        #expect(table.text == "\(names.count) VMs: \(names.count) responsive\n")
+        let everything = try fleet.fleetctl(["status", "--all"])
+        #expect(everything.text.hasPrefix("\(names.count) VMs: \(names.count) responsive"))
+        for name in names { #expect(everything.text.contains("\n\(name) ")) }
+        #expect(everything.text.contains("NAME") && everything.text.contains("LAST SEEN") && everything.text.contains("ago"))
 
-        let status = try #require(try fleet.json(["status"]) as? [String: Any])
+        let summary = try #require(try fleet.json(["status"]) as? [String: Any])
+        #expect((summary["vms"] as? [Any])?.isEmpty == true && summary["omitted"] as? Int == 0)
+        let status = try #require(try fleet.json(["status", "--all"]) as? [String: Any])
         #expect(status["total"] as? Int == names.count)
         #expect((status["counts"] as? [String: Any])?["responsive"] as? Int == names.count)
         let rows = try #require(status["vms"] as? [[String: Any]])
@@ -146,6 +151,23 @@ struct ListingTests {
         #expect(addresses.allSatisfy { ["ipv4", "ipv6"].contains($0["ip-address-type"] ?? "") && Int($0["prefix"] ?? "") != nil })
         let filesystems = try Parsers.csv(try fleet.fleetctl(["export", "--format", "csv", "--table", "filesystems"]).text)
         #expect(filesystems.contains { $0["mountpoint"] == "/" && Int($0["total-bytes"] ?? "") ?? 0 > 0 })
+
+        // fleetd renders export CSV itself; with --columns fleetctl renders it from the JSON
+        // report. The two must agree to the byte.
+        for (table, columns) in [
+            ("vms", "name,state,since,agentVersion,host-name,id,pretty-name,version-id,kernel-release,machine,vcpus,memoryBytes,lastSeen,rttMicros,clockDriftMs"),
+            ("interfaces", "vm,name,hardware-address"), ("addresses", "vm,interface,ip-address-type,ip-address,prefix"),
+            ("filesystems", "vm,mountpoint,name,type,used-bytes,total-bytes"),
+        ] {
+            // lastSeen and rttMicros move with every heartbeat: compare the rest.
+            func stable(_ text: String) throws -> [[String: String]] {
+                try Parsers.csv(text).map { $0.filter { $0.key != "lastSeen" && $0.key != "rttMicros" } }
+            }
+            let byFleetd = try fleet.fleetctl(["export", "--table", table]).text
+            let byFleetctl = try fleet.fleetctl(["export", "--table", table, "--columns", columns]).text
+            #expect(byFleetd.split(separator: "\n").first == byFleetctl.split(separator: "\n").first, "\(table) header")
+            #expect(try stable(byFleetd) == stable(byFleetctl), "\(table) rows")
+        }
 
         let output = fleet.directory.appendingPathComponent("inventory.yaml").path
         #expect(try fleet.fleetctl(["export", "--format", "yaml", "--output", output]).status == 0)

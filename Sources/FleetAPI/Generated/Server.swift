@@ -356,7 +356,9 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Fleet summary (VMs by state) and one row per VM.
+    /// Fleet summary (VMs by state) and the VMs that need attention (or every VM).
+    ///
+    /// Counts come from every VM. `vms` holds the VMs that are not `responsive` (by name, at most `limit`), or every VM with `vms=all`; `omitted` says how many were left out by the limit. The summary stays small and fast however large the fleet; `/v1/vms` lists every VM.
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
@@ -374,8 +376,27 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 APIHandler.getStatus($0)
             },
             deserializer: { request, requestBody, metadata in
+                let query: Operations.GetStatus.Input.Query = .init(
+                    vms: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "vms",
+                        as: Operations.GetStatus.Input.Query.VmsPayload.self
+                    ),
+                    limit: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "limit",
+                        as: Swift.Int.self
+                    )
+                )
                 let headers: Operations.GetStatus.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
-                return Operations.GetStatus.Input(headers: headers)
+                return Operations.GetStatus.Input(
+                    query: query,
+                    headers: headers
+                )
             },
             serializer: { output, request in
                 switch output {
@@ -2057,6 +2078,8 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// The inventory report — one row per VM plus interface, address and filesystem tables.
     ///
+    /// JSON gives the whole report, or with `table` only that table (the others empty). Asked for `text/csv` (Accept), fleetd renders one table (`table`, default `vms`) as RFC 4180 CSV with a header row — the columns and value formats `fleetctl export --format csv` documents.
+    ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
     func exportInventory(
@@ -2073,8 +2096,18 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 APIHandler.exportInventory($0)
             },
             deserializer: { request, requestBody, metadata in
+                let query: Operations.ExportInventory.Input.Query = .init(table: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "table",
+                    as: Operations.ExportInventory.Input.Query.TablePayload.self
+                ))
                 let headers: Operations.ExportInventory.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
-                return Operations.ExportInventory.Input(headers: headers)
+                return Operations.ExportInventory.Input(
+                    query: query,
+                    headers: headers
+                )
             },
             serializer: { output, request in
                 switch output {
@@ -2093,6 +2126,16 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                             value,
                             headerFields: &response.headerFields,
                             contentType: "application/json; charset=utf-8"
+                        )
+                    case let .csv(value):
+                        try converter.validateAcceptIfPresent(
+                            "text/csv",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsBinary(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "text/csv"
                         )
                     }
                     return (response, body)

@@ -2,6 +2,7 @@ import FleetAPIModel
 import FleetStore
 import Foundation
 import GRDB
+import OpenAPIRuntime
 
 /// whoami, status, listings and the export.
 extension ControlAPI {
@@ -16,16 +17,23 @@ extension ControlAPI {
     }
 
     func getStatus(_ input: Operations.GetStatus.Input) async throws -> Operations.GetStatus.Output {
-        let snapshot = try await read(FleetSnapshot.read)
-        var counts: [VMState: Int] = [:]
-        for vm in snapshot.vms { counts[vm.state, default: 0] += 1 }
+        let all = input.query.vms == .all
+        let limit = input.query.limit ?? 50
+        let (counts, snapshot) = try await read { db in
+            let counts = try FleetReads.stateCounts(db)
+            let snapshot = all ? try FleetSnapshot.read(db) : try FleetSnapshot.read(db, vms: FleetReads.vms(db, notIn: .responsive, limit: limit))
+            return (counts, snapshot)
+        }
+        let total = counts.values.reduce(0, +)
+        let attention = total - (counts[.responsive] ?? 0)
         let status = Components.Schemas.FleetStatus(
-            generatedAt: Date(), total: snapshot.vms.count,
+            generatedAt: Date(), total: total,
             counts: .init(
                 disconnected: counts[.disconnected] ?? 0, connecting: counts[.connecting] ?? 0, syncing: counts[.syncing] ?? 0,
                 responsive: counts[.responsive] ?? 0, unresponsive: counts[.unresponsive] ?? 0, frozen: counts[.frozen] ?? 0,
                 gone: counts[.gone] ?? 0),
-            vms: snapshot.vms.map(snapshot.summary))
+            vms: snapshot.vms.map(snapshot.summary),
+            omitted: all ? 0 : max(0, attention - snapshot.vms.count))
         return .ok(.init(body: .json(status)))
     }
 
@@ -37,7 +45,21 @@ extension ControlAPI {
     }
 
     func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output {
-        .ok(.init(body: .json(try await read(InventoryExport.read))))
+        let table = input.query.table
+        let report = try await read { db in try InventoryExport.read(db, only: table) }
+        // CSV when the caller prefers it: rendered here, straight from the rows, because a
+        // 10,000-VM report decoded and re-encoded on the way cost seconds.
+        if Self.preferred(input.headers.accept) == .csv {
+            return .ok(.init(body: .csv(HTTPBody(InventoryCSV.render(report, table: table ?? .vms)))))
+        }
+        return .ok(.init(body: .json(report)))
+    }
+
+    /// The content type the caller ranks highest (the first of equals); JSON when it names none.
+    static func preferred<T>(_ accept: [AcceptHeaderContentType<T>]) -> T? {
+        var best: AcceptHeaderContentType<T>?
+        for entry in accept where entry.quality.doubleValue > (best?.quality.doubleValue ?? 0) { best = entry }
+        return best?.contentType
     }
 
     func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {

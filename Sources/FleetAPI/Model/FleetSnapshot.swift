@@ -13,12 +13,22 @@ struct FleetSnapshot: Sendable {
     var addresses: [Int64: [StoredAddress]]
 
     static func read(_ db: Database) throws -> FleetSnapshot {
-        FleetSnapshot(
-            vms: try FleetReads.vms(db),
-            agent: try FleetReads.currentFacts(db, .agentInfo),
-            os: try FleetReads.currentFacts(db, .osInfo),
-            hostName: try FleetReads.currentFacts(db, .hostName),
-            addresses: try FleetReads.currentFacts(db, .address).mapValues { $0.compactMap(StoredAddress.init) })
+        try read(db, vms: FleetReads.vms(db), wholeFleet: true)
+    }
+
+    /// The facts of some VMs only (a handful, like status's attention list).
+    static func read(_ db: Database, vms: [VMRecord]) throws -> FleetSnapshot {
+        try read(db, vms: vms, wholeFleet: false)
+    }
+
+    private static func read(_ db: Database, vms: [VMRecord], wholeFleet: Bool) throws -> FleetSnapshot {
+        let ids = wholeFleet ? nil : vms.map(\.id)
+        return FleetSnapshot(
+            vms: vms,
+            agent: try FleetReads.currentFacts(db, .agentInfo, vmIDs: ids),
+            os: try FleetReads.currentFacts(db, .osInfo, vmIDs: ids),
+            hostName: try FleetReads.currentFacts(db, .hostName, vmIDs: ids),
+            addresses: try FleetReads.currentFacts(db, .address, vmIDs: ids).mapValues { $0.compactMap(StoredAddress.init) })
     }
 
     func summary(_ vm: VMRecord) -> Components.Schemas.VMSummary {

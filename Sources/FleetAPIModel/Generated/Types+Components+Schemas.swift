@@ -231,31 +231,41 @@ extension Components {
             public var total: Swift.Int
             /// - Remark: Generated from `#/components/schemas/FleetStatus/counts`.
             public var counts: Components.Schemas.StateCounts
+            /// The VMs asked for (see the `vms` parameter), by name.
+            ///
             /// - Remark: Generated from `#/components/schemas/FleetStatus/vms`.
             public var vms: [Components.Schemas.VMSummary]
+            /// Attention rows left out by `limit`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FleetStatus/omitted`.
+            public var omitted: Swift.Int
             /// Creates a new `FleetStatus`.
             ///
             /// - Parameters:
             ///   - generatedAt:
             ///   - total:
             ///   - counts:
-            ///   - vms:
+            ///   - vms: The VMs asked for (see the `vms` parameter), by name.
+            ///   - omitted: Attention rows left out by `limit`.
             public init(
                 generatedAt: Foundation.Date,
                 total: Swift.Int,
                 counts: Components.Schemas.StateCounts,
-                vms: [Components.Schemas.VMSummary]
+                vms: [Components.Schemas.VMSummary],
+                omitted: Swift.Int
             ) {
                 self.generatedAt = generatedAt
                 self.total = total
                 self.counts = counts
                 self.vms = vms
+                self.omitted = omitted
             }
             public enum CodingKeys: String, CodingKey {
                 case generatedAt
                 case total
                 case counts
                 case vms
+                case omitted
             }
         }
         /// - Remark: Generated from `#/components/schemas/VMSummary`.

@@ -146,13 +146,44 @@ public enum Operations {
             }
         }
     }
-    /// Fleet summary (VMs by state) and one row per VM.
+    /// Fleet summary (VMs by state) and the VMs that need attention (or every VM).
+    ///
+    /// Counts come from every VM. `vms` holds the VMs that are not `responsive` (by name, at most `limit`), or every VM with `vms=all`; `omitted` says how many were left out by the limit. The summary stays small and fast however large the fleet; `/v1/vms` lists every VM.
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
     public enum GetStatus {
         public static let id: Swift.String = "getStatus"
         public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/status/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/status/GET/query/vms`.
+                @frozen public enum VmsPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case attention = "attention"
+                    case all = "all"
+                }
+                /// Which VMs to list — `attention` (not responsive; the default) or `all`.
+                ///
+                /// - Remark: Generated from `#/paths/v1/status/GET/query/vms`.
+                public var vms: Operations.GetStatus.Input.Query.VmsPayload?
+                /// At most this many attention rows (default 50). Ignored with `vms=all`.
+                ///
+                /// - Remark: Generated from `#/paths/v1/status/GET/query/limit`.
+                public var limit: Swift.Int?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - vms: Which VMs to list — `attention` (not responsive; the default) or `all`.
+                ///   - limit: At most this many attention rows (default 50). Ignored with `vms=all`.
+                public init(
+                    vms: Operations.GetStatus.Input.Query.VmsPayload? = nil,
+                    limit: Swift.Int? = nil
+                ) {
+                    self.vms = vms
+                    self.limit = limit
+                }
+            }
+            public var query: Operations.GetStatus.Input.Query
             /// - Remark: Generated from `#/paths/v1/status/GET/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetStatus.AcceptableContentType>]
@@ -168,8 +199,13 @@ public enum Operations {
             /// Creates a new `Input`.
             ///
             /// - Parameters:
+            ///   - query:
             ///   - headers:
-            public init(headers: Operations.GetStatus.Input.Headers = .init()) {
+            public init(
+                query: Operations.GetStatus.Input.Query = .init(),
+                headers: Operations.GetStatus.Input.Headers = .init()
+            ) {
+                self.query = query
                 self.headers = headers
             }
         }
@@ -3305,11 +3341,33 @@ public enum Operations {
     }
     /// The inventory report — one row per VM plus interface, address and filesystem tables.
     ///
+    /// JSON gives the whole report, or with `table` only that table (the others empty). Asked for `text/csv` (Accept), fleetd renders one table (`table`, default `vms`) as RFC 4180 CSV with a header row — the columns and value formats `fleetctl export --format csv` documents.
+    ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
     public enum ExportInventory {
         public static let id: Swift.String = "exportInventory"
         public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/export/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/export/GET/query/table`.
+                @frozen public enum TablePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case vms = "vms"
+                    case interfaces = "interfaces"
+                    case addresses = "addresses"
+                    case filesystems = "filesystems"
+                }
+                /// - Remark: Generated from `#/paths/v1/export/GET/query/table`.
+                public var table: Operations.ExportInventory.Input.Query.TablePayload?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - table:
+                public init(table: Operations.ExportInventory.Input.Query.TablePayload? = nil) {
+                    self.table = table
+                }
+            }
+            public var query: Operations.ExportInventory.Input.Query
             /// - Remark: Generated from `#/paths/v1/export/GET/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExportInventory.AcceptableContentType>]
@@ -3325,8 +3383,13 @@ public enum Operations {
             /// Creates a new `Input`.
             ///
             /// - Parameters:
+            ///   - query:
             ///   - headers:
-            public init(headers: Operations.ExportInventory.Input.Headers = .init()) {
+            public init(
+                query: Operations.ExportInventory.Input.Query = .init(),
+                headers: Operations.ExportInventory.Input.Headers = .init()
+            ) {
+                self.query = query
                 self.headers = headers
             }
         }
@@ -3345,6 +3408,30 @@ public enum Operations {
                             switch self {
                             case let .json(body):
                                 return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "application/json",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/export/GET/responses/200/content/text\/csv`.
+                    case csv(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.csv`.
+                    ///
+                    /// - Throws: An error if `self` is not `.csv`.
+                    /// - SeeAlso: `.csv`.
+                    public var csv: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .csv(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "text/csv",
+                                    body: self
+                                )
                             }
                         }
                     }
@@ -3408,11 +3495,14 @@ public enum Operations {
         }
         @frozen public enum AcceptableContentType: AcceptableProtocol {
             case json
+            case csv
             case other(Swift.String)
             public init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "application/json":
                     self = .json
+                case "text/csv":
+                    self = .csv
                 default:
                     self = .other(rawValue)
                 }
@@ -3423,11 +3513,14 @@ public enum Operations {
                     return string
                 case .json:
                     return "application/json"
+                case .csv:
+                    return "text/csv"
                 }
             }
             public static var allCases: [Self] {
                 [
-                    .json
+                    .json,
+                    .csv
                 ]
             }
         }

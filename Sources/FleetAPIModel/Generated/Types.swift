@@ -22,7 +22,9 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/whoami`.
     /// - Remark: Generated from `#/paths//v1/whoami/get(whoAmI)`.
     func whoAmI(_ input: Operations.WhoAmI.Input) async throws -> Operations.WhoAmI.Output
-    /// Fleet summary (VMs by state) and one row per VM.
+    /// Fleet summary (VMs by state) and the VMs that need attention (or every VM).
+    ///
+    /// Counts come from every VM. `vms` holds the VMs that are not `responsive` (by name, at most `limit`), or every VM with `vms=all`; `omitted` says how many were left out by the limit. The summary stays small and fast however large the fleet; `/v1/vms` lists every VM.
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
@@ -124,6 +126,8 @@ public protocol APIProtocol: Sendable {
     func agentCommand(_ input: Operations.AgentCommand.Input) async throws -> Operations.AgentCommand.Output
     /// The inventory report — one row per VM plus interface, address and filesystem tables.
     ///
+    /// JSON gives the whole report, or with `table` only that table (the others empty). Asked for `text/csv` (Accept), fleetd renders one table (`table`, default `vms`) as RFC 4180 CSV with a header row — the columns and value formats `fleetctl export --format csv` documents.
+    ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
     func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output
@@ -148,12 +152,20 @@ extension APIProtocol {
     public func whoAmI(headers: Operations.WhoAmI.Input.Headers = .init()) async throws -> Operations.WhoAmI.Output {
         try await whoAmI(Operations.WhoAmI.Input(headers: headers))
     }
-    /// Fleet summary (VMs by state) and one row per VM.
+    /// Fleet summary (VMs by state) and the VMs that need attention (or every VM).
+    ///
+    /// Counts come from every VM. `vms` holds the VMs that are not `responsive` (by name, at most `limit`), or every VM with `vms=all`; `omitted` says how many were left out by the limit. The summary stays small and fast however large the fleet; `/v1/vms` lists every VM.
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
-    public func getStatus(headers: Operations.GetStatus.Input.Headers = .init()) async throws -> Operations.GetStatus.Output {
-        try await getStatus(Operations.GetStatus.Input(headers: headers))
+    public func getStatus(
+        query: Operations.GetStatus.Input.Query = .init(),
+        headers: Operations.GetStatus.Input.Headers = .init()
+    ) async throws -> Operations.GetStatus.Output {
+        try await getStatus(Operations.GetStatus.Input(
+            query: query,
+            headers: headers
+        ))
     }
     /// VMs, optionally filtered.
     ///
@@ -432,10 +444,18 @@ extension APIProtocol {
     }
     /// The inventory report — one row per VM plus interface, address and filesystem tables.
     ///
+    /// JSON gives the whole report, or with `table` only that table (the others empty). Asked for `text/csv` (Accept), fleetd renders one table (`table`, default `vms`) as RFC 4180 CSV with a header row — the columns and value formats `fleetctl export --format csv` documents.
+    ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
-    public func exportInventory(headers: Operations.ExportInventory.Input.Headers = .init()) async throws -> Operations.ExportInventory.Output {
-        try await exportInventory(Operations.ExportInventory.Input(headers: headers))
+    public func exportInventory(
+        query: Operations.ExportInventory.Input.Query = .init(),
+        headers: Operations.ExportInventory.Input.Headers = .init()
+    ) async throws -> Operations.ExportInventory.Output {
+        try await exportInventory(Operations.ExportInventory.Input(
+            query: query,
+            headers: headers
+        ))
     }
     /// The audit log (every call above the read tier), newest first.
     ///

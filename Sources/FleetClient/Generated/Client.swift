@@ -139,7 +139,9 @@ public struct Client: APIProtocol {
             }
         )
     }
-    /// Fleet summary (VMs by state) and one row per VM.
+    /// Fleet summary (VMs by state) and the VMs that need attention (or every VM).
+    ///
+    /// Counts come from every VM. `vms` holds the VMs that are not `responsive` (by name, at most `limit`), or every VM with `vms=all`; `omitted` says how many were left out by the limit. The summary stays small and fast however large the fleet; `/v1/vms` lists every VM.
     ///
     /// - Remark: HTTP `GET /v1/status`.
     /// - Remark: Generated from `#/paths//v1/status/get(getStatus)`.
@@ -157,6 +159,20 @@ public struct Client: APIProtocol {
                     method: .get
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "vms",
+                    value: input.query.vms
+                )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "limit",
+                    value: input.query.limit
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -1890,6 +1906,8 @@ public struct Client: APIProtocol {
     }
     /// The inventory report — one row per VM plus interface, address and filesystem tables.
     ///
+    /// JSON gives the whole report, or with `table` only that table (the others empty). Asked for `text/csv` (Accept), fleetd renders one table (`table`, default `vms`) as RFC 4180 CSV with a header row — the columns and value formats `fleetctl export --format csv` documents.
+    ///
     /// - Remark: HTTP `GET /v1/export`.
     /// - Remark: Generated from `#/paths//v1/export/get(exportInventory)`.
     public func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output {
@@ -1906,6 +1924,13 @@ public struct Client: APIProtocol {
                     method: .get
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "table",
+                    value: input.query.table
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -1920,7 +1945,8 @@ public struct Client: APIProtocol {
                     let chosenContentType = try converter.bestContentType(
                         received: contentType,
                         options: [
-                            "application/json"
+                            "application/json",
+                            "text/csv"
                         ]
                     )
                     switch chosenContentType {
@@ -1930,6 +1956,14 @@ public struct Client: APIProtocol {
                             from: responseBody,
                             transforming: { value in
                                 .json(value)
+                            }
+                        )
+                    case "text/csv":
+                        body = try converter.getResponseBodyAsBinary(
+                            OpenAPIRuntime.HTTPBody.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .csv(value)
                             }
                         )
                     default:

@@ -8,6 +8,20 @@ public enum FleetReads {
         try VMRecord.fetchAll(db, sql: "SELECT * FROM vm ORDER BY name")
     }
 
+    /// The VMs not in `state`, by name, at most `limit` (status's attention list).
+    public static func vms(_ db: Database, notIn state: VMState, limit: Int) throws -> [VMRecord] {
+        try VMRecord.fetchAll(db, sql: "SELECT * FROM vm WHERE state != ? ORDER BY name LIMIT ?", arguments: [state, limit])
+    }
+
+    /// How many VMs are in each state.
+    public static func stateCounts(_ db: Database) throws -> [VMState: Int] {
+        var counts: [VMState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM vm GROUP BY state") {
+            if let state = VMState(rawValue: row[0]) { counts[state] = row[1] }
+        }
+        return counts
+    }
+
     public static func vm(_ db: Database, named name: String) throws -> VMRecord? {
         try VMRecord.fetchOne(db, sql: "SELECT * FROM vm WHERE name = ?", arguments: [name])
     }
@@ -16,9 +30,12 @@ public enum FleetReads {
         try String.fetchAll(db, sql: "SELECT name FROM vm ORDER BY name")
     }
 
-    /// Every current fact of one kind, grouped by VM id (in insertion order within a VM).
-    public static func currentFacts(_ db: Database, _ table: SpanTable) throws -> [Int64: [Fact]] {
-        let sql = "SELECT vm_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE valid_to IS NULL ORDER BY vm_id, id"
+    /// Every current fact of one kind, grouped by VM id (in insertion order within a VM); of
+    /// the given VMs only, when `vmIDs` is not nil.
+    public static func currentFacts(_ db: Database, _ table: SpanTable, vmIDs: [Int64]? = nil) throws -> [Int64: [Fact]] {
+        var sql = "SELECT vm_id, \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE valid_to IS NULL"
+        if let vmIDs { sql += " AND vm_id IN (\(vmIDs.map(String.init).joined(separator: ",")))" }
+        sql += " ORDER BY vm_id, id"
         var result: [Int64: [Fact]] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql)
         while let row = try cursor.next() {

@@ -6,6 +6,8 @@ import QGA
 enum AgentOutbound: Sendable {
     case request(QGARequest, successResponse: Bool, timeout: TimeAmount, EventLoopPromise<QGAReply?>)
     case sync(resendEvery: TimeAmount, timeout: TimeAmount, EventLoopPromise<Void>)
+    case startHeartbeat(HeartbeatSchedule)
+    case stopHeartbeat
 }
 
 /// The host end of one QGA channel, on its event loop: frames replies with the QGA stream
@@ -21,7 +23,6 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private struct Pending {
         var command: String
         var promise: EventLoopPromise<QGAReply?>
-        var timeout: Scheduled<Void>?
         var timeoutAmount: TimeAmount
         /// However busy the line, the request fails here: an agent trickling an endless message
         /// below the size cap must not keep its requests alive for ever.
@@ -37,14 +38,23 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         var deadline: Scheduled<Void>?
     }
 
+    private struct Heartbeat {
+        var schedule: HeartbeatSchedule
+        /// Tells a late completion of a stopped (or replaced) heartbeat's ping to do nothing.
+        var generation: Int
+    }
+
     private var decoder: QGAStreamDecoder
     private var nextID: Int64 = 1
     private var pending: [Int64: Pending] = [:]
     private var sync: Sync?
+    private var heartbeat: Heartbeat?
+    private var heartbeatGeneration = 0
     /// When bytes last arrived. The agent answers in order, so while a large reply streams in,
     /// later requests wait behind it: a request times out only after `timeout` of silence.
     private var lastActivity = NIODeadline.now()
     private var eventLoop: (any EventLoop)?
+    private var timers: TimerWheel?
     private let counters: NIOLockedValueBox<ConnectionCounters>
     private let writer = JSONWriter(style: .compact)
 
@@ -55,34 +65,98 @@ final class AgentChannelHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         eventLoop = context.eventLoop
+        timers = TimerWheel.current(on: context.eventLoop)
     }
 
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise writePromise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .request(var request, let successResponse, let timeout, let promise):
-            let id = nextID
-            nextID += 1
-            request.id = .int(id)
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let scheduled = context.eventLoop.scheduleTask(in: timeout) { handler.value.expire(id) }
-            pending[id] = Pending(
-                command: request.execute, promise: promise, timeout: scheduled, timeoutAmount: timeout,
-                hardDeadline: .now() + timeout * 6, silenceIsSuccess: !successResponse)
-            var buffer = context.channel.allocator.buffer(capacity: 128)
-            buffer.writeBytes(request.bytes())
+        case .request(let request, let successResponse, let timeout, let promise):
             // The caller's write promise means "the handler has it"; a failed socket write is
             // this request's failure, reported through its own promise exactly once.
             writePromise?.succeed()
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenFailure { _ in
-                handler.value.fail(id, AgentConnectionError.disconnected)
-            }
+            send(context: context, request, successResponse: successResponse, timeout: timeout, promise: promise)
         case .sync(let resendEvery, let timeout, let promise):
             startSync(context: context, resendEvery: resendEvery, timeout: timeout, promise: promise)
             writePromise?.succeed()
+        case .startHeartbeat(let schedule):
+            stopHeartbeat()
+            heartbeatGeneration += 1
+            heartbeat = Heartbeat(schedule: schedule, generation: heartbeatGeneration)
+            ping(context: context, generation: heartbeatGeneration)
+            writePromise?.succeed()
+        case .stopHeartbeat:
+            stopHeartbeat()
+            writePromise?.succeed()
         }
     }
+
+    /// Tags a request with a fresh id, remembers it with its timeout, and sends it.
+    private func send(
+        context: ChannelHandlerContext, _ request: QGARequest, successResponse: Bool, timeout: TimeAmount,
+        promise: EventLoopPromise<QGAReply?>
+    ) {
+        var request = request
+        let id = nextID
+        nextID += 1
+        request.id = .int(id)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // Never cancelled: once the request is answered the timer finds nothing to do.
+        timers?.schedule(in: timeout) { handler.value.expire(id) }
+        pending[id] = Pending(
+            command: request.execute, promise: promise, timeoutAmount: timeout,
+            hardDeadline: .now() + timeout * 6, silenceIsSuccess: !successResponse)
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        buffer.writeBytes(request.bytes())
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenFailure { _ in
+            handler.value.fail(id, AgentConnectionError.disconnected)
+        }
+    }
+
+    // MARK: Heartbeat
+
+    private func schedulePing(context: ChannelHandlerContext, in delay: TimeAmount) {
+        guard let generation = heartbeat?.generation else { return }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timers?.schedule(in: delay) { bound.value.handler.ping(context: bound.value.context, generation: generation) }
+    }
+
+    private func ping(context: ChannelHandlerContext, generation: Int) {
+        guard let current = heartbeat, current.generation == generation else { return }
+        let promise = context.eventLoop.makePromise(of: QGAReply?.self)
+        let started = NIODeadline.now()
+        send(context: context, Self.pingRequest, successResponse: true, timeout: current.schedule.timeout, promise: promise)
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { result in
+            let outcome: HeartbeatOutcome
+            switch result {
+            case .success(let reply):
+                if case .failure(let error)? = reply?.outcome {
+                    outcome = .failed(.agent(error))
+                } else {
+                    outcome = .answered(rttMicros: (NIODeadline.now() - started).nanoseconds / 1000)
+                }
+            case .failure(let error):
+                outcome = .failed(error as? AgentConnectionError ?? .disconnected)
+            }
+            bound.value.handler.pingCompleted(context: bound.value.context, generation: generation, outcome)
+        }
+    }
+
+    private func pingCompleted(context: ChannelHandlerContext, generation: Int, _ outcome: HeartbeatOutcome) {
+        guard let current = heartbeat, current.generation == generation else { return }
+        if outcome.endsHeartbeat { heartbeat = nil }
+        current.schedule.report(outcome)
+        if !outcome.endsHeartbeat { schedulePing(context: context, in: current.schedule.interval) }
+    }
+
+    /// A ping already armed finds the generation changed and does nothing.
+    private func stopHeartbeat() {
+        heartbeat = nil
+    }
+
+    private static let pingRequest = GuestPingCommand.request(QGAEmpty())
 
     private func startSync(context: ChannelHandlerContext, resendEvery: TimeAmount, timeout: TimeAmount, promise: EventLoopPromise<Void>) {
         finishSync(with: .failure(AgentConnectionError.interrupted))
@@ -168,25 +242,22 @@ final class AgentChannelHandler: ChannelDuplexHandler {
                 FleetMetrics.staleReplies.increment()
                 return
             }
-            waiting.timeout?.cancel()
             waiting.promise.succeed(reply)
         }
     }
 
     private func fail(_ id: Int64, _ error: any Error) {
         guard let waiting = pending.removeValue(forKey: id) else { return }
-        waiting.timeout?.cancel()
         waiting.promise.fail(error)
     }
 
     private func expire(_ id: Int64) {
-        guard var waiting = pending[id] else { return }
+        guard let waiting = pending[id] else { return }
         let quietSince = min(lastActivity + waiting.timeoutAmount, waiting.hardDeadline)
         if quietSince > .now(), let eventLoop {
             // Replies are still arriving: wait for the line to go quiet for a full timeout.
             let handler = NIOLoopBound(self, eventLoop: eventLoop)
-            waiting.timeout = eventLoop.scheduleTask(deadline: quietSince) { handler.value.expire(id) }
-            pending[id] = waiting
+            timers?.schedule(at: quietSince) { handler.value.expire(id) }
             return
         }
         pending[id] = nil
@@ -200,14 +271,16 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private func failAll(_ error: any Error) {
         let waiting = pending
         pending.removeAll()
-        for (_, entry) in waiting {
-            entry.timeout?.cancel()
-            entry.promise.fail(error)
-        }
+        for (_, entry) in waiting { entry.promise.fail(error) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         failAll(AgentConnectionError.disconnected)
+        // A heartbeat between pings hears of the close here (one in flight heard it just now).
+        if let current = heartbeat {
+            heartbeat = nil
+            current.schedule.report(.failed(.disconnected))
+        }
         finishSync(with: .failure(AgentConnectionError.disconnected))
         context.fireChannelInactive()
     }

@@ -89,6 +89,19 @@ public final class AgentConnection: Sendable {
         }
     }
 
+    /// Starts pinging on the channel's event loop (replacing any earlier heartbeat). Every
+    /// outcome goes to `schedule.report`; the heartbeat ends by itself after an outcome that
+    /// needs a resync, and the connection closing always reports `.disconnected`.
+    public func startHeartbeat(_ schedule: HeartbeatSchedule) {
+        channel.writeAndFlush(AgentOutbound.startHeartbeat(schedule)).whenFailure { _ in
+            schedule.report(.failed(.disconnected))
+        }
+    }
+
+    public func stopHeartbeat() {
+        channel.writeAndFlush(AgentOutbound.stopHeartbeat, promise: nil)
+    }
+
     public func close() async {
         try? await channel.close()
     }

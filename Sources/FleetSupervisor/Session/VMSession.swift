@@ -24,6 +24,7 @@ public actor VMSession {
     private var enabledCommands: Set<String> = []
     private var unsupported: Set<String> = []
     private var nextInventory: [InventoryItem: ContinuousClock.Instant] = [:]
+    private var lastStored: [SpanTable: [Fact]] = [:]
     private var removed = false
     private var logger: Logger
     /// Execs with a driver at work: one driver per exec, however often the session resyncs.
@@ -120,30 +121,40 @@ public actor VMSession {
         }
     }
 
-    /// Heartbeats and inventory until something requires a resync (thrown).
+    /// Heartbeats (run by the channel on its event loop) and inventory (on its own schedule)
+    /// until something requires a resync (thrown).
     private func steadyState(_ connection: AgentConnection) async throws {
+        let (events, continuation) = AsyncStream.makeStream(of: HeartbeatEvent.self)
+        let monitor = HeartbeatMonitor(vmID: vmID, writer: writer, events: continuation)
+        connection.startHeartbeat(HeartbeatSchedule(
+            interval: config.heartbeatInterval.timeAmount, timeout: config.commandTimeout.timeAmount, report: monitor.report))
+        let inventory = Task { await self.inventoryLoop(connection) }
+        defer {
+            inventory.cancel()
+            connection.stopHeartbeat()
+        }
+        for await event in events {
+            guard !removed else { return }
+            switch event {
+            case .answered: await apply(.heartbeatOK)
+            case .frozen: await apply(.frozenDetected)
+            case .missed(let error):
+                await apply(.heartbeatMissed(error.description))
+                if error.requiresResync || error == .disconnected { throw error }
+            }
+        }
+        // The heartbeat ended without a miss to say why: it was interrupted or stopped.
+        if !Task.isCancelled && !removed { throw AgentConnectionError.interrupted }
+    }
+
+    /// Refreshes each inventory item when it is due, sleeping until the next one is.
+    private func inventoryLoop(_ connection: AgentConnection) async {
         while !Task.isCancelled && !removed {
             await refreshDueInventory(connection)
-            let started = ContinuousClock.now
-            do {
-                _ = try await connection.call(GuestPingCommand.self, timeout: config.commandTimeout.timeAmount)
-                let rtt = ContinuousClock.now - started
-                let micros = rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000
-                FleetMetrics.heartbeatRTT.recordMicroseconds(micros)
-                let now = Date().millis
-                await writer.heartbeat(vmID: vmID) { $0.recordReply(rttMicros: micros, at: now) }
-                await apply(.heartbeatOK)
-            } catch let error as AgentConnectionError {
-                if case .agent(let agentError) = error, Self.isFrozenError(agentError) {
-                    await apply(.frozenDetected)
-                } else {
-                    await writer.heartbeat(vmID: vmID) { $0.recordMiss() }
-                    FleetMetrics.heartbeatsMissed.increment()
-                    await apply(.heartbeatMissed(error.description))
-                    if error.requiresResync || error == .disconnected { throw error }
-                }
-            }
-            try await Task.sleep(for: config.heartbeatInterval)
+            let now = ContinuousClock.now
+            // Nothing due soon (or not responsive): look again after a heartbeat interval.
+            let next = nextInventory.values.filter { $0 > now }.min() ?? now + config.heartbeatInterval
+            try? await Task.sleep(until: max(next, now + .milliseconds(100)), clock: .continuous)
         }
     }
 
@@ -220,7 +231,7 @@ public actor VMSession {
         let now = Date().millis
         await writer.enqueue { db in
             try FactSpans.replace(db, .agentInfo, vmID: vm, with: rows, at: now)
-            try db.execute(sql: "DELETE FROM unsupported_command WHERE vm_id = ?", arguments: [vm])
+            try db.run("DELETE FROM unsupported_command WHERE vm_id = ?", [vm])
         }
     }
 
@@ -267,18 +278,19 @@ public actor VMSession {
                 let interfaces = try await connection.call(GuestNetworkGetInterfacesCommand.self, timeout: timeout)
                 let rows = try facts.network(interfaces)
                 let now = Date().millis
+                let interfacesChanged = changed(.interface, rows.interfaces), addressesChanged = changed(.address, rows.addresses)
                 await writer.enqueue { db in
-                    try FactSpans.replace(db, .interface, vmID: vm, with: rows.interfaces, at: now)
-                    try FactSpans.replace(db, .address, vmID: vm, with: rows.addresses, at: now)
+                    if interfacesChanged { try FactSpans.replace(db, .interface, vmID: vm, with: rows.interfaces, at: now) }
+                    if addressesChanged { try FactSpans.replace(db, .address, vmID: vm, with: rows.addresses, at: now) }
                     for interface in interfaces {
                         guard let s = interface.statistics else { continue }
-                        try db.execute(
-                            sql: """
+                        try db.run(
+                            """
                                 INSERT OR REPLACE INTO interface_counters
                                 (vm_id, name, sampled_at, rx_bytes, rx_packets, rx_errs, rx_dropped, tx_bytes, tx_packets, tx_errs, tx_dropped)
                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                                 """,
-                            arguments: [vm, interface.name, now, Int64(clamping: s.rxBytes), Int64(clamping: s.rxPackets),
+                            [vm, interface.name, now, Int64(clamping: s.rxBytes), Int64(clamping: s.rxPackets),
                                         Int64(clamping: s.rxErrs), Int64(clamping: s.rxDropped), Int64(clamping: s.txBytes),
                                         Int64(clamping: s.txPackets), Int64(clamping: s.txErrs), Int64(clamping: s.txDropped)])
                     }
@@ -287,12 +299,13 @@ public actor VMSession {
                 let filesystems = try await connection.call(GuestGetFsinfoCommand.self, timeout: timeout)
                 let rows = try facts.filesystems(filesystems)
                 let now = Date().millis
+                let filesystemsChanged = changed(.filesystem, rows)
                 await writer.enqueue { db in
-                    try FactSpans.replace(db, .filesystem, vmID: vm, with: rows, at: now)
+                    if filesystemsChanged { try FactSpans.replace(db, .filesystem, vmID: vm, with: rows, at: now) }
                     for fs in filesystems {
-                        try db.execute(
-                            sql: "INSERT OR REPLACE INTO filesystem_usage (vm_id, mountpoint, sampled_at, used_bytes, total_bytes) VALUES (?, ?, ?, ?, ?)",
-                            arguments: [vm, fs.mountpoint, now, fs.usedBytes.map { Int64(clamping: $0) }, fs.totalBytes.map { Int64(clamping: $0) }])
+                        try db.run(
+                            "INSERT OR REPLACE INTO filesystem_usage (vm_id, mountpoint, sampled_at, used_bytes, total_bytes) VALUES (?, ?, ?, ?, ?)",
+                            [vm, fs.mountpoint, now, fs.usedBytes.map { Int64(clamping: $0) }, fs.totalBytes.map { Int64(clamping: $0) }])
                     }
                 }
             case .vcpus:
@@ -319,9 +332,9 @@ public actor VMSession {
                 unsupported.formUnion(item.commands)
                 let now = Date().millis, command = item.commands[0], reason = error.desc
                 await writer.enqueue { db in
-                    try db.execute(
-                        sql: "INSERT OR IGNORE INTO unsupported_command (vm_id, command, since, reason) VALUES (?, ?, ?, ?)",
-                        arguments: [vm, command, now, reason])
+                    try db.run(
+                        "INSERT OR IGNORE INTO unsupported_command (vm_id, command, since, reason) VALUES (?, ?, ?, ?)",
+                        [vm, command, now, reason])
                 }
             }
         } catch let error as AgentConnectionError {
@@ -338,7 +351,17 @@ public actor VMSession {
         } catch {}
     }
 
+    /// Whether facts differ from what this session last stored (remembering them if so). The
+    /// session is the only writer of its VM's current facts, so an unchanged refresh — nearly
+    /// all of them — costs the store nothing.
+    private func changed(_ table: SpanTable, _ rows: [Fact]) -> Bool {
+        guard lastStored[table] != rows else { return false }
+        lastStored[table] = rows
+        return true
+    }
+
     private func store(_ table: SpanTable, _ rows: [Fact]) async {
+        guard changed(table, rows) else { return }
         let vm = vmID, now = Date().millis
         await writer.enqueue { db in try FactSpans.replace(db, table, vmID: vm, with: rows, at: now) }
     }
@@ -348,14 +371,14 @@ public actor VMSession {
         let vm = vmID, now = Date().millis
         let detail = String(rejection.detail.prefix(512))
         await writer.enqueue { db in
-            try db.execute(
-                sql: """
+            try db.run(
+                """
                     INSERT INTO rejection (vm_id, command, reason, count, first_at, last_at, last_detail)
                     VALUES (?, ?, ?, 1, ?, ?, ?)
                     ON CONFLICT (vm_id, command, reason) DO UPDATE SET
                         count = count + 1, last_at = excluded.last_at, last_detail = excluded.last_detail
                     """,
-                arguments: [vm, command, rejection.reason, now, now, detail])
+                [vm, command, rejection.reason, now, now, detail])
         }
     }
 

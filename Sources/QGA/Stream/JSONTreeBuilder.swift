@@ -5,17 +5,24 @@ struct JSONTreeBuilder {
     private enum ArrayPhase { case firstOrEnd, value, separatorOrEnd }
     private enum ObjectPhase { case firstKeyOrEnd, key, colon, value, separatorOrEnd }
 
+    /// An open container's parse state. Its contents live apart, in `arrays` / `objects`, and
+    /// are only ever mutated in place there: a container held inside an enum case is copied
+    /// whenever it is taken out to append to, which made building an n-element array O(n²).
     private enum Frame {
-        case array([JSONValue], ArrayPhase)
-        case object(JSONObject, key: String, ObjectPhase)
+        case array(ArrayPhase)
+        case object(key: String, ObjectPhase)
     }
 
     private var stack: [Frame] = []
+    private var arrays: [[JSONValue]] = []
+    private var objects: [JSONObject] = []
     private(set) var result: JSONValue?
     private(set) var error: QGAStreamError?
 
     mutating func reset() {
         stack.removeAll(keepingCapacity: stack.count < 64)
+        arrays.removeAll(keepingCapacity: arrays.count < 64)
+        objects.removeAll(keepingCapacity: objects.count < 64)
         result = nil
         error = nil
     }
@@ -38,18 +45,21 @@ struct JSONTreeBuilder {
 
     private mutating func fail(_ e: QGAStreamError) {
         error = e
-        stack.removeAll()  // free what was built; the message is lost anyway
+        // Free what was built; the message is lost anyway.
+        stack.removeAll()
+        arrays.removeAll()
+        objects.removeAll()
     }
 
     private mutating func valueToken(_ kind: JSONTokenKind, _ text: ArraySlice<UInt8>) {
         switch stack.last {
-        case .array(_, .separatorOrEnd)?:
+        case .array(.separatorOrEnd)?:
             return fail(.syntax("expected separator in list"))
-        case .object(_, _, .separatorOrEnd)?:
+        case .object(_, .separatorOrEnd)?:
             return fail(.syntax("expected separator in dict"))
-        case .object(_, _, .colon)?:
+        case .object(_, .colon)?:
             return fail(.syntax("missing : in object pair"))
-        case .object(let object, _, .firstKeyOrEnd)?, .object(let object, _, .key)?:
+        case .object(_, .firstKeyOrEnd)?, .object(_, .key)?:
             guard kind == .string else {
                 if kind == .keyword, case .failure(let e) = JSONScalars.keyword(text) { return fail(e) }
                 return fail(.syntax("key is not a string in object"))
@@ -57,14 +67,17 @@ struct JSONTreeBuilder {
             switch JSONScalars.string(text) {
             case .failure(let e): return fail(e)
             case .success(let key):
-                if object.contains(key) { return fail(.syntax("duplicate key")) }
-                stack.removeLast()
-                stack.append(.object(object, key: key, .colon))
+                if objects[objects.count - 1].contains(key) { return fail(.syntax("duplicate key")) }
+                stack[stack.count - 1] = .object(key: key, .colon)
             }
         default:
             switch kind {
-            case .beginArray: stack.append(.array([], .firstOrEnd))
-            case .beginObject: stack.append(.object(JSONObject(), key: "", .firstKeyOrEnd))
+            case .beginArray:
+                stack.append(.array(.firstOrEnd))
+                arrays.append([])
+            case .beginObject:
+                stack.append(.object(key: "", .firstKeyOrEnd))
+                objects.append(JSONObject())
             case .string:
                 switch JSONScalars.string(text) {
                 case .success(let s): attach(.string(s))
@@ -83,15 +96,15 @@ struct JSONTreeBuilder {
 
     private mutating func separator(isComma: Bool) {
         switch stack.last {
-        case .array(let elements, .separatorOrEnd)?:
+        case .array(.separatorOrEnd)?:
             guard isComma else { return fail(.syntax("expected separator in list")) }
-            stack[stack.count - 1] = .array(elements, .value)
-        case .object(let object, let key, .separatorOrEnd)?:
+            stack[stack.count - 1] = .array(.value)
+        case .object(let key, .separatorOrEnd)?:
             guard isComma else { return fail(.syntax("expected separator in dict")) }
-            stack[stack.count - 1] = .object(object, key: key, .key)
-        case .object(let object, let key, .colon)?:
+            stack[stack.count - 1] = .object(key: key, .key)
+        case .object(let key, .colon)?:
             guard !isComma else { return fail(.syntax("missing : in object pair")) }
-            stack[stack.count - 1] = .object(object, key: key, .value)
+            stack[stack.count - 1] = .object(key: key, .value)
         default:
             fail(.syntax("expecting value"))
         }
@@ -99,20 +112,20 @@ struct JSONTreeBuilder {
 
     private mutating func close(isArray: Bool) {
         switch stack.last {
-        case .array(let elements, let phase)? where phase != .value:
+        case .array(let phase)? where phase != .value:
             // QEMU reads a value after "[" (so "[}" lacks a value) and a separator after one.
             guard isArray else {
                 return fail(.syntax(phase == .firstOrEnd ? "expecting value" : "expected separator in list"))
             }
             stack.removeLast()
-            attach(.array(elements))
-        case .object(let object, _, let phase)? where phase == .firstKeyOrEnd || phase == .separatorOrEnd:
+            attach(.array(arrays.removeLast()))
+        case .object(_, let phase)? where phase == .firstKeyOrEnd || phase == .separatorOrEnd:
             guard !isArray else {
                 return fail(.syntax(phase == .firstKeyOrEnd ? "expecting value" : "expected separator in dict"))
             }
             stack.removeLast()
-            attach(.object(object))
-        case .object(_, _, .colon)?:
+            attach(.object(objects.removeLast()))
+        case .object(_, .colon)?:
             fail(.syntax("missing : in object pair"))
         default:
             fail(.syntax("expecting value"))
@@ -121,17 +134,17 @@ struct JSONTreeBuilder {
 
     /// Places a finished value into the open container, or makes it the result.
     private mutating func attach(_ value: JSONValue) {
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             result = value
             return
         }
         switch top {
-        case .array(var elements, _):
-            elements.append(value)
-            stack.append(.array(elements, .separatorOrEnd))
-        case .object(var object, let key, _):
-            object.insertNew(key, value)
-            stack.append(.object(object, key: key, .separatorOrEnd))
+        case .array:
+            arrays[arrays.count - 1].append(value)
+            stack[stack.count - 1] = .array(.separatorOrEnd)
+        case .object(let key, _):
+            objects[objects.count - 1].insertNew(key, value)
+            stack[stack.count - 1] = .object(key: key, .separatorOrEnd)
         }
     }
 }

@@ -13,19 +13,30 @@ enum VMColumns {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fleet summary (VMs by state) and one row per VM.",
+        abstract: "Fleet summary: VMs by state, and the VMs that need attention.",
         discussion: """
+            Lists the VMs that are not responsive (at most --limit); --all lists every VM (as
+            'fleetctl list' does). The summary stays quick however large the fleet.
+
             Examples:
               fleetctl status
+              fleetctl status --all --columns name,state,rttMicros --format csv
               fleetctl status --format json | jq '.counts'
-              fleetctl status --columns name,state,rttMicros --format csv
             """)
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: FormatOptions
+    @Flag(name: .long, help: "List every VM, not only those that need attention.") var all = false
+    @Option(name: .long, help: "At most this many attention rows.") var limit = 50
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+    }
 
     func run() async throws {
-        let status = try await connection.run { client in try await client.api.getStatus().ok.body.json }
+        let status = try await connection.run { client in
+            try await client.api.getStatus(query: .init(vms: all ? .all : .attention, limit: limit)).ok.body.json
+        }
         let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary, chosen: output.chosenColumns)
         let rows = try JSONValueCoding.rows(status.vms)
         switch output.format {
@@ -34,7 +45,14 @@ struct Status: AsyncParsableCommand {
             if output.chosenColumns != nil { object["vms"] = .array(rows.map { .object(renderer.project($0)) }) }
             Output.write(renderer.render(object: object))
         case .table:
-            Output.write(Self.summaryLine(status) + "\n\n" + renderer.render(rows, projected: false))
+            var text = Self.summaryLine(status) + "\n"
+            if !rows.isEmpty {
+                text += "\n" + renderer.render(rows, projected: false)
+            }
+            if status.omitted > 0 {
+                text += "… and \(status.omitted) more (fleetctl list --filter state=…)\n"
+            }
+            Output.write(text)
         case .csv, .ndjson:
             Output.write(renderer.render(rows, projected: output.chosenColumns != nil))
         }
@@ -164,17 +182,30 @@ struct Export: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let report = try await connection.run { client in try await client.api.exportInventory().ok.body.json }
-        let whole = try JSONValueCoding.value(report).objectValue ?? JSONObject()
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let which = table ?? .vms
         let text: String
-        if table == nil, format == .json || format == .yaml, chosen == nil {
-            text = Renderer(format: format, defaultColumns: [], chosen: nil).render(object: whole)
+        if format == .csv && chosen == nil {
+            // fleetd renders the CSV itself: the fast path for a large fleet.
+            text = try await connection.run { client in
+                let body = try await client.api.exportInventory(
+                    query: .init(table: .init(rawValue: which.rawValue)), headers: .init(accept: [.init(contentType: .csv)])
+                ).ok.body.csv
+                return try await String(collecting: body, upTo: .max)
+            }
         } else {
-            let which = table ?? .vms
-            let rows = whole[which.rawValue]?.arrayValue?.compactMap(\.objectValue) ?? []
-            let renderer = Renderer(format: format, defaultColumns: Self.defaultColumns[which] ?? [], chosen: chosen, colour: output == nil && Terminal.isColourCapable)
-            text = renderer.render(rows, projected: chosen != nil)
+            let whole = table == nil && (format == .json || format == .yaml) && chosen == nil
+            let report = try await connection.run { client in
+                try await client.api.exportInventory(query: .init(table: whole ? nil : .init(rawValue: which.rawValue))).ok.body.json
+            }
+            let object = try JSONValueCoding.value(report).objectValue ?? JSONObject()
+            if whole {
+                text = Renderer(format: format, defaultColumns: [], chosen: nil).render(object: object)
+            } else {
+                let rows = object[which.rawValue]?.arrayValue?.compactMap(\.objectValue) ?? []
+                let renderer = Renderer(format: format, defaultColumns: Self.defaultColumns[which] ?? [], chosen: chosen, colour: output == nil && Terminal.isColourCapable)
+                text = renderer.render(rows, projected: chosen != nil)
+            }
         }
         if let output {
             do {

@@ -1,3 +1,4 @@
+import FleetAPIModel
 import Foundation
 import QGA
 import Yams
@@ -25,7 +26,7 @@ struct Renderer {
         case .json: return JSONPretty.string(.array(shown.map(JSONValue.object))) + "\n"
         case .ndjson: return shown.map { JSONWriter(style: .compact).string(.object($0)) + "\n" }.joined()
         case .yaml: return YAMLOutput.string(.array(shown.map(JSONValue.object)))
-        case .csv: return CSVOutput.string(header: columns.map(\.key), rows: rows.map { row in columns.map { CellText.machine(row[$0.key]) } })
+        case .csv: return CSVText.string(header: columns.map(\.key), rows: rows.map { row in columns.map { CellText.machine(row[$0.key]) } })
         case .table: return TableOutput.string(columns: columns, rows: rows, colour: colour)
         }
     }

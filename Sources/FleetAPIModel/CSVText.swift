@@ -1,9 +1,10 @@
 /// RFC 4180 CSV: a header row, fields quoted when they hold a comma, quote or line break,
 /// CRLF-free (LF) lines as spreadsheets and Python's csv module read them.
 /// Written here rather than with CSV.swift: its writer pushes one scalar at a time through an
-/// OutputStream, which is what an export of 10,000 VMs must not do.
-enum CSVOutput {
-    static func string(header: [String], rows: [[String]]) -> String {
+/// OutputStream, which is what an export of 10,000 VMs must not do. Shared: fleetd renders
+/// exports as CSV, fleetctl every other listing.
+public enum CSVText {
+    public static func string(header: [String], rows: [[String]]) -> String {
         var out = ""
         out.reserveCapacity((rows.count + 1) * header.count * 16)
         append(header, to: &out)
@@ -11,7 +12,7 @@ enum CSVOutput {
         return out
     }
 
-    static func append(_ fields: [String], to out: inout String) {
+    public static func append(_ fields: [String], to out: inout String) {
         for (index, field) in fields.enumerated() {
             if index > 0 { out += "," }
             if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
