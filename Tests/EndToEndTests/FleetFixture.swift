@@ -108,6 +108,13 @@ final class FleetFixture: @unchecked Sendable {
 
     var vmNames: [String] { agents.keys.sorted() }
 
+    /// SIGKILL: fleetd gets no chance to flush or close anything.
+    func killFleetd() {
+        guard let fleetd, fleetd.isRunning else { return }
+        kill(fleetd.processIdentifier, SIGKILL)
+        fleetd.waitUntilExit()
+    }
+
     func stopFleetd() {
         guard let fleetd, fleetd.isRunning else { return }
         kill(fleetd.processIdentifier, SIGTERM)

@@ -65,6 +65,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         eventLoop = context.eventLoop
+        lastActivity = context.eventLoop.now
         timers = TimerWheel.current(on: context.eventLoop)
     }
 
@@ -106,7 +107,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         timers?.schedule(in: timeout) { handler.value.expire(id) }
         pending[id] = Pending(
             command: request.execute, promise: promise, timeoutAmount: timeout,
-            hardDeadline: .now() + timeout * 6, silenceIsSuccess: !successResponse)
+            hardDeadline: context.eventLoop.now + timeout * 6, silenceIsSuccess: !successResponse)
         var buffer = context.channel.allocator.buffer(capacity: 128)
         buffer.writeBytes(request.bytes())
         context.writeAndFlush(wrapOutboundOut(buffer)).whenFailure { _ in
@@ -125,7 +126,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private func ping(context: ChannelHandlerContext, generation: Int) {
         guard let current = heartbeat, current.generation == generation else { return }
         let promise = context.eventLoop.makePromise(of: QGAReply?.self)
-        let started = NIODeadline.now()
+        let started = context.eventLoop.now
         send(context: context, Self.pingRequest, successResponse: true, timeout: current.schedule.timeout, promise: promise)
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         promise.futureResult.whenComplete { result in
@@ -135,7 +136,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
                 if case .failure(let error)? = reply?.outcome {
                     outcome = .failed(.agent(error))
                 } else {
-                    outcome = .answered(rttMicros: (NIODeadline.now() - started).nanoseconds / 1000)
+                    outcome = .answered(rttMicros: (bound.value.context.eventLoop.now - started).nanoseconds / 1000)
                 }
             case .failure(let error):
                 outcome = .failed(error as? AgentConnectionError ?? .disconnected)
@@ -199,7 +200,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         var events: [QGAStreamEvent] = []
         buffer.withUnsafeReadableBytes { raw in
             decoder.feed(raw) { events.append($0) }
@@ -254,7 +255,7 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private func expire(_ id: Int64) {
         guard let waiting = pending[id] else { return }
         let quietSince = min(lastActivity + waiting.timeoutAmount, waiting.hardDeadline)
-        if quietSince > .now(), let eventLoop {
+        if let eventLoop, quietSince > eventLoop.now {
             // Replies are still arriving: wait for the line to go quiet for a full timeout.
             let handler = NIOLoopBound(self, eventLoop: eventLoop)
             timers?.schedule(at: quietSince) { handler.value.expire(id) }

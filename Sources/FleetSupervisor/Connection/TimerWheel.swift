@@ -19,9 +19,12 @@ final class TimerWheel {
     /// The slot the next tick empties, and the time from which it is due.
     private var cursor = 0
     private var cursorTime: NIODeadline
+    /// The loop's clock (virtual on a test loop).
+    private let eventLoop: any EventLoop
 
-    private init(now: NIODeadline) {
-        cursorTime = now + Self.resolution
+    private init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        cursorTime = eventLoop.now + Self.resolution
     }
 
     /// Runs `action` on the event loop at (or up to one resolution after) `deadline`.
@@ -33,7 +36,7 @@ final class TimerWheel {
     }
 
     func schedule(in delay: TimeAmount, _ action: @escaping () -> Void) {
-        schedule(at: .now() + delay, action)
+        schedule(at: eventLoop.now + delay, action)
     }
 
     private func tick(now: NIODeadline) {
@@ -51,26 +54,22 @@ final class TimerWheel {
 
     // MARK: One wheel per event loop
 
-    private struct Registration: Sendable {
-        weak var eventLoop: (any EventLoop)?
-        var wheel: NIOLoopBound<TimerWheel>
-    }
-
-    private static let registry = NIOLockedValueBox<[ObjectIdentifier: Registration]>([:])
+    /// Held for as long as the process runs, as fleetd's event loops are: the loop stays alive
+    /// with its wheel, so an identifier is never reused for another loop.
+    private static let registry = NIOLockedValueBox<[ObjectIdentifier: NIOLoopBound<TimerWheel>]>([:])
 
     /// The wheel of the event loop this is called on, started on first use.
     static func current(on eventLoop: any EventLoop) -> TimerWheel {
         eventLoop.preconditionInEventLoop()
         return registry.withLockedValue { registry in
             let key = ObjectIdentifier(eventLoop)
-            // The identity check matters: a new event loop may reuse a dead one's address.
-            if let found = registry[key], found.eventLoop === eventLoop { return found.wheel.value }
-            let wheel = TimerWheel(now: .now())
+            if let found = registry[key] { return found.value }
+            let wheel = TimerWheel(eventLoop: eventLoop)
             let bound = NIOLoopBound(wheel, eventLoop: eventLoop)
             eventLoop.scheduleRepeatedTask(initialDelay: resolution, delay: resolution) { _ in
-                bound.value.tick(now: .now())
+                bound.value.tick(now: eventLoop.now)
             }
-            registry[key] = Registration(eventLoop: eventLoop, wheel: bound)
+            registry[key] = bound
             return wheel
         }
     }
