@@ -13,18 +13,13 @@ struct CrashSafetyTests {
           .enabled(if: ProcessInfo.processInfo.environment["FLEET_CRASH_SAFETY"] == "1"))
     func killedFiftyTimes() throws {
         let fleet = try FleetFixture(fleetAgents: ["vm1", "vm2"], qemuGA: nil)
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: AgentProcess.builtProduct("fleet-sim"))
         // Healthy simulated guests whose inventory changes every couple of seconds.
-        sim.arguments = ["--dir", fleet.socketDirectory, "--count", "20", "--churn-seconds", "2"]
-        let ready = Pipe()
-        sim.standardOutput = ready
-        try sim.run()
+        let (sim, readyLine) = try fleet.launchFleetSim(["--count", "20", "--churn-seconds", "2"])
         defer {
             kill(sim.processIdentifier, SIGTERM)
             sim.waitUntilExit()
         }
-        #expect(String(decoding: ready.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("ready 20"))
+        #expect(readyLine.hasPrefix("ready 20"), "\(readyLine)")
         let fast = ["--inventory-network-seconds", "1", "--inventory-filesystems-seconds", "1", "--inventory-users-seconds", "1",
                     "--inventory-clock-seconds", "1", "--inventory-host-name-seconds", "1"]
 

@@ -109,6 +109,18 @@ final class FleetFixture: @unchecked Sendable {
     var vmNames: [String] { agents.keys.sorted() }
 
     /// SIGKILL: fleetd gets no chance to flush or close anything.
+    /// Starts fleet-sim serving its agents in this fixture's socket directory and returns it
+    /// with the line it printed when its sockets were ready (the caller stops it).
+    func launchFleetSim(_ arguments: [String]) throws -> (process: Process, readyLine: String) {
+        let sim = Process()
+        sim.executableURL = URL(fileURLWithPath: AgentProcess.builtProduct("fleet-sim"))
+        sim.arguments = ["--dir", socketDirectory] + arguments
+        let ready = Pipe()
+        sim.standardOutput = ready
+        try sim.run()
+        return (sim, String(decoding: ready.fileHandleForReading.availableData, as: UTF8.self))
+    }
+
     func killFleetd() {
         guard let fleetd, fleetd.isRunning else { return }
         kill(fleetd.processIdentifier, SIGKILL)

@@ -14,18 +14,12 @@ struct HostileGuestTests {
     @Test("one of every hostile behaviour beside healthy VMs")
     func hostileFleet() throws {
         let fleet = try FleetFixture(fleetAgents: [], qemuGA: nil)
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: AgentProcess.builtProduct("fleet-sim"))
-        sim.arguments = ["--dir", fleet.socketDirectory, "--count", "20", "--churn-seconds", "5"]
-            + Self.hostile.flatMap { ["--behaviour", "\($0)=1"] }
-        let ready = Pipe()
-        sim.standardOutput = ready
-        try sim.run()
+        let (sim, line) = try fleet.launchFleetSim(
+            ["--count", "20", "--churn-seconds", "5"] + Self.hostile.flatMap { ["--behaviour", "\($0)=1"] })
         defer {
             kill(sim.processIdentifier, SIGTERM)
             sim.waitUntilExit()
         }
-        let line = String(decoding: ready.fileHandleForReading.availableData, as: UTF8.self)
         #expect(line.hasPrefix("ready 30"), "\(line)")
 
         try fleet.startFleetd(extraArguments: ["--inventory-network-seconds", "2", "--inventory-host-name-seconds", "2", "--inventory-os-info-seconds", "2"])
