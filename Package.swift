@@ -197,11 +197,12 @@ let package = Package(
 
 if fuzzing {
     package.targets += [
-        .executableTarget(name: "fuzz-decoder", dependencies: ["QGA"], path: "Sources/fuzz-decoder", swiftSettings: strictSettings),
-        .executableTarget(name: "fuzz-dispatcher", dependencies: ["QGA", "FleetAgent"], path: "Sources/fuzz-dispatcher", swiftSettings: strictSettings),
+        .target(name: "FuzzDriver", path: "Sources/FuzzDriver", swiftSettings: strictSettings),
+        .executableTarget(name: "fuzz-decoder", dependencies: ["QGA", "FuzzDriver"], path: "Sources/fuzz-decoder", swiftSettings: strictSettings),
+        .executableTarget(name: "fuzz-dispatcher", dependencies: ["QGA", "FleetAgent", "FuzzDriver"], path: "Sources/fuzz-dispatcher", swiftSettings: strictSettings),
         .executableTarget(
             name: "fuzz-replies",
-            dependencies: ["QGA", "FleetSupervisor", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: ["QGA", "FleetSupervisor", "FuzzDriver", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
             path: "Sources/fuzz-replies", swiftSettings: strictSettings),
     ]
 }

@@ -6,7 +6,12 @@ and RSS of fleetd; heartbeat RTT p50/p99 (from fleetd's own /metrics histogram);
 hung VM unresponsive and to see it return; store commits/s and database growth per hour;
 `fleetctl status` and `fleetctl export --format csv` wall time. Prints a markdown table.
 
-  Benchmarks/fleet/bench.py --bin DIR [--sizes 1000,10000] [--steady 300] [--heartbeat 5]
+With --hostile SECONDS it also runs 100 healthy + 100 hostile VMs (ten of every hostile
+behaviour) beside 200 healthy ones, each for SECONDS, and compares: the healthy VMs' heartbeat
+RTT p99 (from `fleetctl list`), fleetd's RSS over the run, the state and reason every hostile VM
+ends in, and the replies fleetd refused (fleet_replies_dropped_total).
+
+  Benchmarks/fleet/bench.py --bin DIR [--sizes 1000,10000] [--steady 300] [--heartbeat 5] [--hostile 600]
 """
 import argparse
 import json
@@ -36,7 +41,7 @@ def rss_mib(pid):
 
 
 class Fleet:
-    def __init__(self, bin_dir, size, heartbeat, work):
+    def __init__(self, bin_dir, size, heartbeat, work, behaviours=()):
         self.bin = bin_dir
         self.size = size
         self.work = work
@@ -50,8 +55,9 @@ class Fleet:
         per_process = max(1, (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 512) // 2)
         self.sims = []
         for first in range(0, size, per_process):
+            extra = [arg for b in behaviours for arg in ("--behaviour", b)] if first == 0 else []
             sim = subprocess.Popen([f"{bin_dir}/fleet-sim", "--dir", self.vms, "--count", str(min(per_process, size - first)),
-                                    "--first", str(first)], stdout=subprocess.PIPE, text=True)
+                                    "--first", str(first), *extra], stdout=subprocess.PIPE, text=True)
             self.sims.append(sim)
         for sim in self.sims:
             line = sim.stdout.readline()
@@ -193,15 +199,94 @@ def run(bin_dir, size, steady, heartbeat):
     return out
 
 
+HOSTILE = ["hung", "silent-after:12", "flapping:20", "garbage", "giant:100", "endless", "wrong-ids", "absurd",
+           "frozen", "slow:20-2000"]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None
+
+
+def hostile_run(bin_dir, seconds, heartbeat, hostile):
+    """200 VMs for `seconds`: all healthy, or 100 healthy + ten of each hostile behaviour."""
+    behaviours = [f"{b}=10" for b in HOSTILE] if hostile else []
+    work = tempfile.mkdtemp(prefix="fleet-bench-hostile-" if hostile else "fleet-bench-healthy-")
+    fleet = Fleet(bin_dir, 100 if hostile else 200, heartbeat, work, behaviours)
+    healthy = {f"vm-{i:05d}" for i in range(1, 101)}
+    out = {}
+    try:
+        while (fleet.counts() or {}).get("responsive", 0) < 100:
+            if time.monotonic() - fleet.started > 120:
+                raise SystemExit("healthy VMs not responsive after 120 s")
+            time.sleep(0.25)
+        m0, start = fleet.metrics(), time.monotonic()
+        rtts, rss = [], []
+        while time.monotonic() - start < seconds:
+            if fleet.fleetd.poll() is not None:
+                raise SystemExit(f"fleetd exited with {fleet.fleetd.returncode}")
+            rss.append((time.monotonic() - start, rss_mib(fleet.fleetd.pid)))
+            listing = json.loads(fleet.ctl("list", "--format", "json").stdout)
+            rtts += [vm["rttMicros"] / 1000 for vm in listing if vm["name"] in healthy and vm.get("rttMicros") is not None]
+            time.sleep(5)
+        m1 = fleet.metrics()
+        listing = json.loads(fleet.ctl("list", "--format", "json").stdout)
+        minute = [r for t, r in rss if t < 60]
+        out["rtt_p50_ms"] = percentile(rtts, 0.5)
+        out["rtt_p99_ms"] = percentile(rtts, 0.99)
+        out["rss_first_min_mib"] = max(minute)
+        out["rss_last_min_mib"] = max(r for t, r in rss if t >= seconds - 60)
+        out["rss_max_mib"] = max(r for _, r in rss)
+        out["healthy_responsive"] = sum(1 for vm in listing if vm["name"] in healthy and vm["state"] == "responsive")
+        out["dropped"] = {reason: counter(m1, f'fleet_replies_dropped_total{{reason="{reason}"}}')
+                          - counter(m0, f'fleet_replies_dropped_total{{reason="{reason}"}}')
+                          for reason in ("stale", "oversized", "malformed")}
+        if hostile:
+            ends = {}
+            for vm in listing:
+                if vm["name"] in healthy:
+                    continue
+                kind = vm["name"].rsplit("-", 1)[0]
+                ends.setdefault(kind, {}).setdefault(f'{vm["state"]}: {vm.get("reason") or "(no reason)"}', 0)
+                ends[kind][f'{vm["state"]}: {vm.get("reason") or "(no reason)"}'] += 1
+            out["hostile_ends"] = ends
+            out["hostile_without_reason"] = sum(1 for vm in listing if vm["name"] not in healthy and not vm.get("reason"))
+        out["fleetd_alive"] = fleet.fleetd.poll() is None
+    finally:
+        fleet.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def hostile_table(seconds, calm, rough):
+    print(f"\n#### 100 hostile VMs beside 100 healthy, {seconds / 60:.0f} min each run\n")
+    print("| measure | 200 healthy | 100 healthy + 100 hostile | target |")
+    print("|---|---|---|---|")
+    print(f"| healthy heartbeat RTT p50 (last RTT, sampled every 5 s) | {calm['rtt_p50_ms']:.2f} ms | {rough['rtt_p50_ms']:.2f} ms | |")
+    print(f"| healthy heartbeat RTT p99 | {calm['rtt_p99_ms']:.2f} ms | {rough['rtt_p99_ms']:.2f} ms | ≤ 2× |")
+    for key, label in (("rss_first_min_mib", "first minute"), ("rss_last_min_mib", "last minute"), ("rss_max_mib", "whole run")):
+        print(f"| fleetd RSS max, {label} | {calm[key]:.0f} MiB | {rough[key]:.0f} MiB | flat |")
+    print(f"| healthy VMs responsive at the end | {calm['healthy_responsive']}/100 | {rough['healthy_responsive']}/100 | all |")
+    print(f"| replies refused (stale / oversized / malformed) | {'/'.join(f'{v:.0f}' for v in calm['dropped'].values())} "
+          f"| {'/'.join(f'{v:.0f}' for v in rough['dropped'].values())} | counted |")
+    print(f"| hostile VMs without a recorded reason | | {rough['hostile_without_reason']} | 0 |")
+    print(f"| fleetd still running | {'yes' if calm['fleetd_alive'] else 'NO'} | {'yes' if rough['fleetd_alive'] else 'NO'} | yes |")
+    print("\n| hostile behaviour (10 VMs each) | where they ended (state: reason × count) |")
+    print("|---|---|")
+    for kind, ends in sorted(rough["hostile_ends"].items()):
+        print(f"| {kind} | " + "; ".join(f"{end} × {n}" for end, n in sorted(ends.items())) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--steady", type=float, default=300)
     parser.add_argument("--heartbeat", type=float, default=5)
+    parser.add_argument("--hostile", type=float, default=600, help="seconds per hostile/healthy run (0: skip)")
     args = parser.parse_args()
     results = []
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in [int(s) for s in args.sizes.split(",") if s]:
         print(f"== {size} VMs", file=sys.stderr, flush=True)
         result = run(args.bin, size, args.steady, args.heartbeat)
         print(json.dumps(result), file=sys.stderr, flush=True)
@@ -219,10 +304,19 @@ def main():
         ("`fleetctl status` wall (median of 5)", "status_s", "{:.3f} s", "≤ 0.2 s"),
         ("`fleetctl export --format csv` wall (median of 5)", "export_csv_s", "{:.3f} s", "≤ 1 s"),
     ]
-    print("| measure | " + " | ".join(f"{r['size']:,} VMs" for r in results) + " | target |")
-    print("|---|" + "---|" * len(results) + "---|")
-    for label, key, fmt, target in rows:
+    if results:
+        print("| measure | " + " | ".join(f"{r['size']:,} VMs" for r in results) + " | target |")
+        print("|---|" + "---|" * len(results) + "---|")
+    for label, key, fmt, target in rows if results else []:
         print(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
+    if args.hostile:
+        print("== 200 healthy VMs", file=sys.stderr, flush=True)
+        calm = hostile_run(args.bin, args.hostile, args.heartbeat, hostile=False)
+        print(json.dumps(calm), file=sys.stderr, flush=True)
+        print("== 100 healthy + 100 hostile VMs", file=sys.stderr, flush=True)
+        rough = hostile_run(args.bin, args.hostile, args.heartbeat, hostile=True)
+        print(json.dumps(rough), file=sys.stderr, flush=True)
+        hostile_table(args.hostile, calm, rough)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ struct FleetSim: AsyncParsableCommand {
         commandName: "fleet-sim",
         abstract: "Serve many simulated QGA agents (healthy and hostile) on unix sockets, for fleetd to supervise.",
         discussion: """
-            Behaviours: \(Behaviour.names.joined(separator: ", ")); with parameters slow:MIN-MAX (ms),
+            Behaviours: \(Behaviour.names.joined(separator: ", ")); with parameters slow:MIN-MAX (ms), \
             silent-after:N (requests), flapping:S (seconds), giant:MiB.
-            Healthy VMs are named vm-00001…; the others BEHAVIOUR-0001…. Prints "ready N" once every
-            socket listens; SIGTERM or SIGINT stops it and removes the sockets. SIGUSR1 makes the
+
+            Healthy VMs are named vm-00001…; the others BEHAVIOUR-0001…. Prints "ready N" once every \
+            socket listens; SIGTERM or SIGINT stops it and removes the sockets. SIGUSR1 makes the \
             --pausable VM stop answering, SIGUSR2 makes it answer again.
 
             Examples:

@@ -6,7 +6,7 @@ struct Fleetctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleetctl",
         abstract: "Talk to fleetd: fleet status, VM detail and history, execs, actions and inventory exports.",
-        discussion: """
+        discussion: helpText("""
             fleetctl talks to fleetd's control socket: --socket, else $FLEET_SOCKET, else /run/fleet/fleetd.sock.
             What you may do depends on who you are (fleetd reads your uid and groups from the socket):
             read (listings, detail, history, exports), operate (ping, freeze, thaw, fstrim, set-time,
@@ -24,7 +24,7 @@ struct Fleetctl: AsyncParsableCommand {
               fleetctl show vm1 --format json
               fleetctl exec vm1 -- uname -a
               fleetctl export --format csv --output inventory.csv
-            """,
+            """),
         version: "fleetctl \(FleetVersion.current)",
         subcommands: [
             Status.self, List.self, Show.self, History.self, Export.self,

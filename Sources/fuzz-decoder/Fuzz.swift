@@ -1,15 +1,9 @@
 import QGA
+import FuzzDriver
 
 // libFuzzer target for the QGA stream decoder (see scripts/fuzz). Each input is fed to an
 // agent-role and a host-role decoder in uneven chunks; the properties checked are that nothing
 // crashes, pending bytes never exceed the limit, and a 0xFF plus a valid request always parses.
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
 
 let limits = QGAStreamLimits(maxMessageBytes: 1 << 16, maxTokens: 4096, maxDepth: 64)
 let probe = Array(#"{"execute":"guest-ping","id":1}"#.utf8)
@@ -29,22 +23,20 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                     var again = QGAStreamDecoder(role: .agent)
                     let text = JSONWriter(style: .qemu).line(value)
                     let events = again.feed(text)
-                    precondition(events.count == 1, "re-parse of \(text.count) bytes gave \(events.count) events")
+                    check(events.count == 1, "re-parse of \(text.count) bytes gave \(events.count) events")
                 }
             }
-            precondition(decoder.pendingBytes <= limits.maxMessageBytes, "pending bytes over the limit")
+            check(decoder.pendingBytes <= limits.maxMessageBytes, "pending bytes over the limit")
             offset = end
             chunk = chunk * 3 % 97 + 1
         }
         let tail = decoder.feed([0xFF] + probe)
-        precondition(tail.last == .message(["execute": "guest-ping", "id": 1]), "no recovery after 0xFF")
+        check(tail.last == .message(["execute": "guest-ping", "id": 1]), "no recovery after 0xFF")
     }
     return 0
 }
 
 @_cdecl("fuzz_decoder_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+    runFuzzer(argc, argv) { data, size in fuzzOne(data, size) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import QGA
 @testable import FleetAgent
+import FuzzDriver
 
 // libFuzzer target for fleet-agent's dispatcher (see scripts/fuzz): each input is a byte stream
 // from the host, decoded as the agent decodes it and answered by the real dispatcher and command
@@ -8,13 +9,6 @@ import QGA
 // programs — so nothing the fuzzer sends can change this machine; every other command still
 // passes through envelope parsing, lookup and the policy. Checked: nothing crashes, every reply
 // is one line of JSON that parses back, carries `return` or `error`, and echoes the id.
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
 
 /// Commands that only read (the fixture root, or nothing at all).
 let readOnly: Set<String> = [
@@ -46,15 +40,15 @@ let limits = QGAStreamLimits(maxMessageBytes: 1 << 16, maxTokens: 4096, maxDepth
 func check(_ reply: [UInt8], for event: QGAStreamEvent) {
     var bytes = reply[...]
     if bytes.first == 0xFF { bytes = bytes.dropFirst() }
-    precondition(bytes.last == UInt8(ascii: "\n"), "a reply is one line")
+    check(bytes.last == UInt8(ascii: "\n"), "a reply is one line")
     var decoder = QGAStreamDecoder(role: .host)
     let events = decoder.feed(Array(bytes))
-    precondition(events.count == 1, "a reply parses to one message, got \(events.count)")
-    guard case .message(.object(let object)) = events[0] else { preconditionFailure("a reply is an object") }
-    precondition((object["return"] != nil) != (object["error"] != nil), "a reply has return or error")
+    check(events.count == 1, "a reply parses to one message, got \(events.count)")
+    guard case .message(.object(let object)) = events[0] else { fail("a reply is an object") }
+    check((object["return"] != nil) != (object["error"] != nil), "a reply has return or error")
     if case .message(.object(let request)) = event {
-        if let id = object["id"] { precondition(request["id"] == id, "a reply carries only the request's id") }
-        if object["return"] != nil { precondition(object["id"] == request["id"], "a success echoes the id") }
+        if let id = object["id"] { check(request["id"] == id, "a reply carries only the request's id") }
+        if object["return"] != nil { check(object["id"] == request["id"], "a success echoes the id") }
     }
 }
 
@@ -69,7 +63,5 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
 @_cdecl("fuzz_dispatcher_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+    runFuzzer(argc, argv) { data, size in fuzzOne(data, size) }
 }

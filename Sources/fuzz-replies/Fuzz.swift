@@ -1,7 +1,9 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import QGA
 @testable import FleetSupervisor
+import FuzzDriver
 
 // libFuzzer target for fleetd's reply handling (see scripts/fuzz): the host end of a QGA
 // channel (AgentChannelHandler, with its caps) has three requests and a heartbeat outstanding
@@ -9,16 +11,9 @@ import QGA
 // Checked: nothing crashes, every request ends (answered, failed or timed out — none left
 // waiting), and a reply is only ever matched to a request it answers.
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 let limits = QGAStreamLimits(maxMessageBytes: 1 << 16, maxTokens: 4096, maxDepth: 64)
 /// One loop for every input: fleetd's loops live for ever, and so does each loop's timer wheel.
-nonisolated(unsafe) let loop = EmbeddedEventLoop()
+let loop = EmbeddedEventLoop()
 
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
@@ -33,9 +28,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         channel.writeAndFlush(AgentOutbound.request(QGARequest(execute: command), successResponse: true, timeout: .seconds(5), promise), promise: nil)
         results.append(promise.futureResult)
     }
-    nonisolated(unsafe) var heartbeatOutcomes: [HeartbeatOutcome] = []
+    let heartbeatOutcomes = NIOLockedValueBox<[HeartbeatOutcome]>([])
     channel.writeAndFlush(AgentOutbound.startHeartbeat(HeartbeatSchedule(interval: .seconds(1), timeout: .seconds(5)) { outcome in
-        heartbeatOutcomes.append(outcome)
+        heartbeatOutcomes.withLockedValue { $0.append(outcome) }
     }), promise: nil)
 
     var offset = 0
@@ -44,7 +39,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let end = min(input.count, offset + chunk)
         var buffer = channel.allocator.buffer(capacity: end - offset)
         buffer.writeBytes(UnsafeBufferPointer(rebasing: input[offset..<end]))
-        try? channel.writeInbound(buffer)
+        _ = try? channel.writeInbound(buffer)
         loop.advanceTime(by: .milliseconds(7))
         offset = end
         chunk = chunk * 5 % 251 + 1
@@ -52,24 +47,25 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // Past every timeout, including the six-timeout hard deadline of a busy line.
     loop.advanceTime(by: .seconds(40))
     for (index, future) in results.enumerated() {
-        var ended = false
+        let ended = NIOLockedValueBox(false)
         future.whenComplete { result in
-            ended = true
+            ended.withLockedValue { $0 = true }
             if case .success(let reply?) = result {
                 // Ids 1...3 went out in order: a reply is matched only by its own id.
-                precondition(reply.id == .int(Int64(index + 1)), "reply matched to the wrong request")
+                check(reply.id == .int(Int64(index + 1)), "reply matched to the wrong request")
             }
         }
-        precondition(ended, "request \(index + 1) still waiting after every timeout")
+        check(ended.withLockedValue { $0 }, "request \(index + 1) still waiting after every timeout")
     }
-    precondition(!heartbeatOutcomes.isEmpty, "the heartbeat reported nothing")
-    _ = try? channel.finish()
+    check(!heartbeatOutcomes.withLockedValue { $0.isEmpty }, "the heartbeat reported nothing")
+    // Not `finish()`: it cancels every task on the loop, the wheel's tick among them, and the
+    // next input would run on a loop whose timers never fire.
+    channel.close(promise: nil)
+    loop.run()
     return 0
 }
 
 @_cdecl("fuzz_replies_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+    runFuzzer(argc, argv) { data, size in fuzzOne(data, size) }
 }

@@ -8,9 +8,7 @@ import Testing
 /// last time, fleetd finishes every one of them and every VM is responsive again.
 @Suite("Crash safety", .serialized)
 struct CrashSafetyTests {
-    // Not yet run to completion: enabled with FLEET_CRASH_SAFETY=1 until it has passed here.
-    @Test("50 SIGKILLs under load: integrity, no acknowledged exec lost, resumes",
-          .enabled(if: ProcessInfo.processInfo.environment["FLEET_CRASH_SAFETY"] == "1"))
+    @Test("50 SIGKILLs under load: integrity, no acknowledged exec lost, resumes")
     func killedFiftyTimes() throws {
         let fleet = try FleetFixture(fleetAgents: ["vm1", "vm2"], qemuGA: nil)
         // Healthy simulated guests whose inventory changes every couple of seconds.

@@ -42,8 +42,10 @@ final class ReplyHandlingTests: XCTestCase {
         }
     }
 
-    /// Fuzzer find: a sentinel and an id-less reply, then silence. The heartbeat's ping must time
-    /// out and say so, as the requests beside it do.
+    /// A sentinel and an id-less reply, then silence: the heartbeat's ping must time out and say
+    /// so, as the requests beside it do. (The fuzzer flagged this input; the fault was its own
+    /// harness — EmbeddedChannel.finish() cancels the loop's timer-wheel tick — but the case
+    /// stays covered.)
     func testHeartbeatReportsATimeoutAfterAnIdlessReply() throws {
         let line = try Line(limits: limits)
         let request = line.request("guest-info")
@@ -51,6 +53,28 @@ final class ReplyHandlingTests: XCTestCase {
         try line.receive([0xFF] + Array(#"{"return": 5}"#.utf8) + [0x0A])
         line.loop.advanceTime(by: .seconds(40))
         XCTAssertThrowsError(try request.wait())
+        let outcomes = line.outcomes.withLockedValue { $0 }
+        XCTAssertEqual(outcomes.first, .failed(.timeout(command: "guest-ping")), "\(outcomes)")
+    }
+
+    /// The same input the way the fuzzer feeds it: three requests ahead of the heartbeat, the
+    /// bytes in uneven chunks with time passing between them.
+    func testHeartbeatTimesOutBehindThreeRequestsWithChunkedInput() throws {
+        let line = try Line(limits: limits)
+        let requests = ["guest-ping", "guest-info", "guest-get-osinfo"].map { line.request($0) }
+        line.startHeartbeat()
+        let input = [0xFF] + Array(#"{"return": 5}"#.utf8) + [0x0A]
+        var offset = 0
+        var chunk = 1
+        while offset < input.count {
+            let end = min(input.count, offset + chunk)
+            try line.receive(Array(input[offset..<end]))
+            line.loop.advanceTime(by: .milliseconds(7))
+            offset = end
+            chunk = chunk * 5 % 251 + 1
+        }
+        line.loop.advanceTime(by: .seconds(40))
+        for request in requests { XCTAssertThrowsError(try request.wait()) }
         let outcomes = line.outcomes.withLockedValue { $0 }
         XCTAssertEqual(outcomes.first, .failed(.timeout(command: "guest-ping")), "\(outcomes)")
     }

@@ -19,12 +19,12 @@ struct Ping: AsyncParsableCommand {
 struct Freeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Freeze a VM's filesystems (guest-fsfreeze-freeze; operate tier).",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl freeze vm1
               fleetctl freeze vm1 --mountpoint /data --mountpoint /var/lib/db
               fleetctl freeze --status vm1
-            """)
+            """))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Freeze only this mountpoint (guest-fsfreeze-freeze-list). Repeatable.") var mountpoint: [String] = []
@@ -77,12 +77,12 @@ struct SetTime: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-time",
         abstract: "Set a VM's clock (guest-set-time; operate tier): to the host's clock unless told otherwise.",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl set-time vm1
               fleetctl set-time vm1 --time 2026-11-22T08:00:00Z
               fleetctl set-time vm1 --from-hardware-clock
-            """)
+            """))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Set this time (RFC 3339) instead of the host's.") var time: String?

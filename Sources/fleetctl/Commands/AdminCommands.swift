@@ -8,14 +8,14 @@ import QGA
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send one raw QGA command to a VM's agent and print its reply (admin tier).",
-        discussion: """
+        discussion: helpText("""
             Like `virsh qemu-agent-command`: the reply is printed as the agent sent it ({"return": …}
             or {"error": …}; nothing for a command that does not answer). Exit status 7 on an error reply.
 
             Examples:
               fleetctl agent vm1 '{"execute":"guest-get-time"}'
               fleetctl agent vm1 '{"execute":"guest-get-fsinfo"}' --timeout 60
-            """)
+            """))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The QGA command, as JSON.") var command: String
@@ -115,12 +115,12 @@ struct Password: AsyncParsableCommand {
 struct SSHKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssh-keys", abstract: "List, add or remove a guest user's authorized ssh keys (admin tier).",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl ssh-keys vm1 alice
               fleetctl ssh-keys vm1 alice --add "$(cat ~/.ssh/id_ed25519.pub)"
               fleetctl ssh-keys vm1 alice --remove "ssh-ed25519 AAAA… old@laptop"
-            """)
+            """))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The user.") var user: String

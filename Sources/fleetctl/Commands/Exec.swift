@@ -8,13 +8,13 @@ import QGA
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command in guests (recorded in fleetd's exec ledger), or read the ledger.",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl exec vm1 -- uname -a
               fleetctl exec --all -- cat /etc/hostname
               fleetctl exec list --vm vm1
               fleetctl exec show 42
-            """,
+            """),
         subcommands: [ExecRun.self, ExecList.self, ExecShow.self],
         defaultSubcommand: ExecRun.self)
 }
@@ -23,7 +23,7 @@ struct ExecRun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a command in a guest and wait for it (`fleetctl exec VM -- CMD ARGS…`).",
-        discussion: """
+        discussion: helpText("""
             Prints the command's stdout and stderr as they were and exits with its exit status
             (128+N when signal N ended it, 124 when it timed out, 125 when fleetd could not run
             it). With --all or --filter it runs on every matching responsive VM at once and prints
@@ -35,7 +35,7 @@ struct ExecRun: AsyncParsableCommand {
               fleetctl exec vm1 --detach -- /usr/bin/apt-get -y upgrade
               fleetctl exec --all -- cat /etc/hostname
               fleetctl exec --filter name='web-*' --format csv -- systemctl is-active nginx
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @Flag(name: .long, help: "Run on every responsive VM.") var all = false
@@ -179,11 +179,11 @@ enum ExecWait {
 struct ExecList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "The exec ledger, newest first.",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl exec list
               fleetctl exec list --vm vm1 --limit 20 --format json
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "Only this VM's execs.") var vm: String?
@@ -202,11 +202,11 @@ struct ExecList: AsyncParsableCommand {
 struct ExecShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "One exec from the ledger, with its output.",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl exec show 42
               fleetctl exec show 42 --wait 30 --format json
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The exec id.") var id: Int64

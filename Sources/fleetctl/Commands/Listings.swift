@@ -14,7 +14,7 @@ enum VMColumns {
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fleet summary: VMs by state, and the VMs that need attention.",
-        discussion: """
+        discussion: helpText("""
             Lists the VMs that are not responsive (at most --limit); --all lists every VM (as
             'fleetctl list' does). The summary stays quick however large the fleet.
 
@@ -22,7 +22,7 @@ struct Status: AsyncParsableCommand {
               fleetctl status
               fleetctl status --all --columns name,state,rttMicros --format csv
               fleetctl status --format json | jq '.counts'
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: FormatOptions
@@ -71,14 +71,14 @@ struct Status: AsyncParsableCommand {
 struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List VMs, filtered, with the columns and order you choose.",
-        discussion: """
+        discussion: helpText("""
             Columns: name, state, since, reason, agentVersion, os, hostName, addresses, lastSeen, rttMicros.
 
             Examples:
               fleetctl list --filter state=unresponsive,disconnected
               fleetctl list --filter address=10.0.0.0/8 --filter os=debian --sort=-rttMicros
               fleetctl list --columns name,hostName,addresses --format csv
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var filters: FilterOptions
@@ -124,12 +124,12 @@ enum RowSort {
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A VM's state transitions and inventory changes, oldest first.",
-        discussion: """
+        discussion: helpText("""
             Examples:
               fleetctl history vm1
               fleetctl history vm1 --since 2h
               fleetctl history vm1 --since 2026-11-20T08:00:00Z --format csv
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
@@ -152,7 +152,7 @@ struct History: AsyncParsableCommand {
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The inventory report: one row per VM, and interface, address and filesystem tables.",
-        discussion: """
+        discussion: helpText("""
             json and yaml give the whole report (or one --table); csv, ndjson and table give one
             table (default: vms).
 
@@ -160,7 +160,7 @@ struct Export: AsyncParsableCommand {
               fleetctl export --format csv --output vms.csv
               fleetctl export --format csv --table addresses
               fleetctl export --format json --output inventory.json
-            """)
+            """))
 
     enum Table: String, CaseIterable, ExpressibleByArgument { case vms, interfaces, addresses, filesystems }
 

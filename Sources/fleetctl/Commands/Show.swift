@@ -7,7 +7,7 @@ import QGA
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Everything known about one VM.",
-        discussion: """
+        discussion: helpText("""
             The agent and its enabled commands, OS, interfaces and addresses, filesystems with
             usage, vCPUs, memory, users, clock drift, recent transitions and execs. json and yaml
             keep QGA's member names for guest facts (interfaces, filesystems, os, vcpus, users).
@@ -15,7 +15,7 @@ struct Show: AsyncParsableCommand {
             Examples:
               fleetctl show vm1
               fleetctl show vm1 --format json | jq '.interfaces[].["ip-addresses"]'
-            """)
+            """))
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
