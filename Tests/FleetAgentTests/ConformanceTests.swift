@@ -163,6 +163,11 @@ struct ConformanceTests {
         Array(#"{"execute":"guest-ping","id":18446744073709551615}"#.utf8),
         Array(#"{"execute":"guest-ping","id":-9223372036854775808}"#.utf8),
         Array(#"{"execute":"guest-ping","id":0.1}"#.utf8),
+        // From fuzz-dispatcher: an id written with an exponent comes back as qemu-ga's %.17g
+        // writes it (2e2 as 200), on success and on error alike.
+        Array(#"{"execute":"guest-ping","id":2e2}"#.utf8),
+        Array(#"{"execuet": "g", "id": 2e2}"#.utf8),
+        Array(#"{"execute":"guest-ping","id":-1.5E-7}"#.utf8),
     ]
 
     @Test("malformed input, envelope errors, id echo and 0xFF recovery", arguments: malformedInputs)

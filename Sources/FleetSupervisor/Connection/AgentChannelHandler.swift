@@ -269,10 +269,18 @@ final class AgentChannelHandler: ChannelDuplexHandler {
         }
     }
 
-    private func failAll(_ error: any Error) {
+    private func failAll(_ error: AgentConnectionError) {
         let waiting = pending
         pending.removeAll()
-        for (_, entry) in waiting { entry.promise.fail(error) }
+        for (_, entry) in waiting {
+            // A guest that powers off, reboots or suspends on request closes its port, and QEMU
+            // its socket, before the silence runs out: for those commands that is the success.
+            if entry.silenceIsSuccess && error == .disconnected {
+                entry.promise.succeed(nil)
+            } else {
+                entry.promise.fail(error)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

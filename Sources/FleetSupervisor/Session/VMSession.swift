@@ -136,7 +136,13 @@ public actor VMSession {
         for await event in events {
             guard !removed else { return }
             switch event {
-            case .answered: await apply(.heartbeatOK)
+            case .answered:
+                if let back = await apply(.heartbeatOK), back.from == .unresponsive {
+                    // A VM that stopped answering may have been paused (or its host starved): its
+                    // clock fell behind meanwhile. Measure the drift now, not at the next refresh.
+                    nextInventory[.clock] = ContinuousClock.now + Self.jittered(interval(of: .clock))
+                    Task { await self.refresh(.clock, connection) }
+                }
             case .frozen: await apply(.frozenDetected)
             case .missed(let error):
                 await apply(.heartbeatMissed(error.description))
@@ -254,12 +260,15 @@ public actor VMSession {
         for item in InventoryItem.allCases where (nextInventory[item] ?? now) <= now {
             guard item.commands.allSatisfy({ enabledCommands.contains($0) && !unsupported.contains($0) }) else { continue }
             // Spread refreshes so that a fleet started together does not poll in lockstep.
-            let interval = config.inventoryIntervals[item] ?? item.defaultInterval
-            nextInventory[item] = now + Self.jittered(interval)
+            nextInventory[item] = now + Self.jittered(interval(of: item))
             await inventoryGate.wait()
             await refresh(item, connection)
             await inventoryGate.signal()
         }
+    }
+
+    private func interval(of item: InventoryItem) -> Duration {
+        config.inventoryIntervals[item] ?? item.defaultInterval
     }
 
     private func refresh(_ item: InventoryItem, _ connection: AgentConnection) async {
@@ -385,8 +394,9 @@ public actor VMSession {
     // MARK: State
 
     /// Feeds the state machine; a transition is queued for the store in the order it happened.
-    private func apply(_ event: SessionEvent) async {
-        guard let transition = machine.apply(event) else { return }
+    @discardableResult
+    private func apply(_ event: SessionEvent) async -> SessionTransition? {
+        guard let transition = machine.apply(event) else { return nil }
         // One line per change of state, never one per heartbeat or retry.
         logger.info("\(transition.from.rawValue) → \(transition.to.rawValue): \(transition.reason)")
         let vm = vmID
@@ -394,6 +404,7 @@ public actor VMSession {
         await writer.enqueue { db in
             try VMRegistry.transition(db, vmID: vm, to: transition.to, reason: transition.reason, at: now)
         }
+        return transition
     }
 
     static func jittered(_ base: Duration) -> Duration {
