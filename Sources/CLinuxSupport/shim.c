@@ -84,3 +84,17 @@ unsigned int fleet_in_created(void) { return IN_CREATE | IN_MOVED_TO; }
 unsigned int fleet_in_deleted(void) { return IN_DELETE | IN_MOVED_FROM; }
 unsigned int fleet_in_gone(void) { return IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW; }
 unsigned int fleet_in_ignored(void) { return IN_IGNORED; }
+
+static int captured_argc;
+static char **captured_argv;
+
+// glibc calls the executable's init_array functions with (argc, argv, envp).
+__attribute__((constructor)) static void fleet_capture_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    captured_argc = argc;
+    captured_argv = argv;
+}
+
+int fleet_process_argc(void) { return captured_argc; }
+
+char **fleet_process_argv(void) { return captured_argv; }

@@ -124,6 +124,13 @@ public enum FleetAgentMain {
         return 3
     }
 
+    /// The command-line arguments after the program name, from argv itself (see
+    /// fleet_process_argv: CommandLine.arguments is empty where /proc is not mounted).
+    public static func processArguments() -> [String] {
+        guard let argv = fleet_process_argv() else { return Array(CommandLine.arguments.dropFirst()) }
+        return (1..<Int(max(1, fleet_process_argc()))).compactMap { argv[$0].map { String(cString: $0) } }
+    }
+
     static func currentEnvironment() -> [String: String] {
         var result: [String: String] = [:]
         var entry = fleet_environ()

@@ -6,4 +6,4 @@ import Glibc
 import Musl
 #endif
 
-exit(FleetAgentMain.run(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(FleetAgentMain.run(arguments: FleetAgentMain.processArguments()))

@@ -18,6 +18,12 @@ short fleet_posix_spawn_setsid(void);
 /// The process environment (`environ` is ambiguous between Glibc and this module).
 char **fleet_environ(void);
 
+/// The process's argc and argv as glibc handed them to the program's constructors. The Swift
+/// runtime reads its arguments from /proc/self/cmdline, which is empty where /proc is not
+/// mounted (a chroot, early boot): an agent must not silently drop its flags there.
+int fleet_process_argc(void);
+char **fleet_process_argv(void);
+
 /// A non-blocking, close-on-exec signalfd for the signals in `mask`.
 int fleet_signalfd(const sigset_t *mask);
 
