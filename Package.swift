@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "fleetd",
             dependencies: [
-                "FleetSupervisor", "FleetStore", "FleetAPI", "QGA",
+                "FleetSupervisor", "FleetStore", "FleetAPI", "QGA", "CLinuxSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -226,8 +226,12 @@ def hostile_run(bin_dir, seconds, heartbeat, hostile):
             if fleet.fleetd.poll() is not None:
                 raise SystemExit(f"fleetd exited with {fleet.fleetd.returncode}")
             rss.append((time.monotonic() - start, rss_mib(fleet.fleetd.pid)))
-            listing = json.loads(fleet.ctl("list", "--format", "json").stdout)
-            rtts += [vm["rttMicros"] / 1000 for vm in listing if vm["name"] in healthy and vm.get("rttMicros") is not None]
+            sample = fleet.ctl("list", "--format", "json")
+            if sample.returncode == 0:
+                rtts += [vm["rttMicros"] / 1000 for vm in json.loads(sample.stdout)
+                         if vm["name"] in healthy and vm.get("rttMicros") is not None]
+            else:
+                out["list_failures"] = out.get("list_failures", 0) + 1
             time.sleep(5)
         m1 = fleet.metrics()
         listing = json.loads(fleet.ctl("list", "--format", "json").stdout)

@@ -1,3 +1,4 @@
+import CLinuxSupport
 import FleetAPI
 import FleetStore
 import FleetSupervisor
@@ -44,6 +45,10 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "fleetd")
+// A hostile guest can make fleetd hold megabytes for a moment (a reply up to its cap). glibc's
+// dynamic mmap threshold would then keep such buffers in the heap once freed, and RSS would
+// ratchet up with every one: pin the threshold so large buffers always go back to the kernel.
+fleet_tune_malloc()
 // One descriptor per VM connection: take every descriptor the hard limit allows.
 var openFiles = rlimit()
 if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &openFiles) == 0, openFiles.rlim_cur < openFiles.rlim_max {

@@ -36,6 +36,7 @@ struct HostileGuestTests {
         func settled() -> Bool {
             vms["silent-after-0001"]?["state"] as? String == "unresponsive" && vms["frozen-0001"]?["state"] as? String == "frozen"
                 && vms["hung-0001"]?["state"] as? String == "unresponsive" && !rejections.isEmpty
+                && vms["garbage-0001"]?["state"] as? String == "unresponsive"
                 && ["stale", "oversized", "malformed"].allSatisfy { dropped($0) > 0 }
         }
         let deadline = Date().addingTimeInterval(90)

@@ -1,5 +1,6 @@
 import FleetTestSupport
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import QGA
@@ -71,7 +72,7 @@ struct AgentConnectionTests {
         await connection.close()
     }
 
-    @Test("a reply past the cap is cut off without buffering it; after a resync the VM works again")
+    @Test("a reply past the cap is cut off without buffering it; fleetd hangs up, and the next connection works")
     func oversized() async throws {
         let agent = try ScriptedAgent { request, fd in
             if ScriptedAgent.answerSync(request, fd) { return }
@@ -93,10 +94,17 @@ struct AgentConnectionTests {
             #expect(error == .replyTooLarge("JSON token size limit exceeded"))
             #expect(error.requiresResync)
         }
-        try await connection.sync()
-        #expect(try await connection.call(GuestPingCommand.self, timeout: .seconds(2)) == QGAEmpty())
+        // Reading the rest to find its end could take gigabytes: fleetd hangs up instead, says why.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while connection.channel.isActive && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!connection.channel.isActive)
+        #expect(connection.counters.closedBecause?.hasPrefix("closed by fleetd: reply cut off") == true, "\(connection.counters)")
         #expect(connection.counters.oversizedReplies == 1)
         await connection.close()
+        let again = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group, limits: limits)
+        try await again.sync()
+        #expect(try await again.call(GuestPingCommand.self, timeout: .seconds(2)) == QGAEmpty())
+        await again.close()
     }
 
     @Test("an agent trickling an endless message keeps no request alive past six timeouts")
@@ -176,6 +184,30 @@ struct AgentConnectionTests {
         await #expect(throws: AgentConnectionError.disconnected) {
             _ = try await connection.call(GuestPingCommand.self, timeout: .seconds(2))
         }
+        await connection.close()
+    }
+
+    @Test("a guest flooding garbage is read in short bursts, with pauses between them, not at full speed")
+    func garbageFloodIsThrottled() async throws {
+        let flooded = NIOLockedValueBox(0)
+        let agent = try ScriptedAgent { request, fd in
+            if ScriptedAgent.answerSync(request, fd) { return }
+            // Every line is a fresh parse error: without the pause fleetd would lex all of it.
+            let chunk = [UInt8](String(repeating: "nonsense }\n", count: 6000).utf8)
+            let end = Date().addingTimeInterval(3)
+            while Date() < end, ScriptedAgent.write(fd, chunk) { flooded.withLockedValue { $0 += chunk.count } }
+        }
+        let connection = try await AgentConnection.connect(unixSocket: agent.path, on: Self.group)
+        try await connection.sync()
+        await #expect(throws: AgentConnectionError.self) {
+            _ = try await connection.call(GuestPingCommand.self, timeout: .seconds(5))
+        }
+        try await Task.sleep(for: .seconds(3.5))
+        let bytes = flooded.withLockedValue { $0 }
+        // Pauses of 0.25 + 0.5 + 1 + 2 s: a few reads' worth plus the socket buffers, where an
+        // unthrottled reader takes hundreds of MiB in 3 s.
+        #expect(bytes < 16 << 20, "fleetd read \(bytes) bytes of garbage in 3 s")
+        #expect(connection.counters.readPauses >= 2)
         await connection.close()
     }
 

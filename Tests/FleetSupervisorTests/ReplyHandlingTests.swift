@@ -78,4 +78,26 @@ final class ReplyHandlingTests: XCTestCase {
         let outcomes = line.outcomes.withLockedValue { $0 }
         XCTAssertEqual(outcomes.first, .failed(.timeout(command: "guest-ping")), "\(outcomes)")
     }
+
+    /// A 5 MiB reply is cut off (and the line hung up) while only routine commands are
+    /// outstanding, and accepted while a file read is: the cap follows what was asked
+    /// (ReplyAllowance), not only the setting.
+    func testReplyCapFollowsWhatIsOutstanding() throws {
+        let limits = QGAStreamLimits(maxMessageBytes: 32 << 20, maxTokens: 4096, maxDepth: 64)
+        let big = String(repeating: "a", count: 5 << 20)
+        let routine = try Line(limits: limits)
+        let info = routine.request("guest-get-osinfo")
+        try routine.receive(Array(#"{"return": {"name": "\#(big)"}, "id": 1}"#.utf8) + [0x0A])
+        XCTAssertThrowsError(try info.wait()) { error in
+            guard case AgentConnectionError.replyTooLarge = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertFalse(routine.channel.isActive, "fleetd hangs up rather than read the rest of an oversized reply")
+
+        let large = try Line(limits: limits)
+        let read = large.request("guest-file-read")
+        try large.receive(Array(#"{"return": {"count": 5, "buf-b64": "\#(big)", "eof": true}, "id": 1}"#.utf8) + [0x0A])
+        let reply = try XCTUnwrap(try read.wait())
+        XCTAssertEqual(reply.id, 1)
+        XCTAssertTrue(large.channel.isActive)
+    }
 }

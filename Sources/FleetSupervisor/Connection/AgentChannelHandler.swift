@@ -57,9 +57,14 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     private var timers: TimerWheel?
     private let counters: NIOLockedValueBox<ConnectionCounters>
     private let writer = JSONWriter(style: .compact)
+    /// The configured reply cap; the decoder's own follows what is outstanding (ReplyAllowance).
+    private let replyCap: Int
+    private var penalty = ReadPenalty()
+    private var readingPaused = false
 
     init(limits: QGAStreamLimits, counters: NIOLockedValueBox<ConnectionCounters>) {
         decoder = QGAStreamDecoder(role: .host, limits: limits)
+        replyCap = limits.maxMessageBytes
         self.counters = counters
     }
 
@@ -201,11 +206,50 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         lastActivity = context.eventLoop.now
+        decoder.limits.maxMessageBytes = ReplyAllowance.cap(outstanding: pending.values.map(\.command), configured: replyCap)
         var events: [QGAStreamEvent] = []
         buffer.withUnsafeReadableBytes { raw in
             decoder.feed(raw) { events.append($0) }
         }
-        for event in events { handle(event) }
+        var faulted = false
+        for event in events {
+            guard case .error(let error) = event else {
+                handle(event)
+                continue
+            }
+            faulted = true
+            handle(event)
+            if error.kind == .limit {
+                // The rest of a message past its cap could be gigabytes: rather than read it to
+                // find the end, hang up. The session reconnects (with growing backoff) and syncs.
+                let reason = "closed by fleetd: reply cut off (\(Self.brief(error.description)))"
+                counters.withLockedValue { $0.closedBecause = reason }
+                context.close(promise: nil)
+                return
+            }
+        }
+        if faulted { pauseReading(context: context) }
+    }
+
+    /// Error texts quote the offending bytes, which a hostile guest controls: keep them short.
+    static func brief(_ text: String) -> String {
+        text.count <= 120 ? text : String(text.prefix(120)) + "…"
+    }
+
+    /// Stops reading from a guest whose bytes just broke the protocol, for ReadPenalty's time.
+    private func pauseReading(context: ChannelHandlerContext) {
+        guard !readingPaused else { return }
+        readingPaused = true
+        let delay = penalty.fault(at: context.eventLoop.now)
+        counters.withLockedValue { $0.readPauses += 1 }
+        let channel = context.channel
+        channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: delay) {
+            handler.value.readingPaused = false
+            // Turning autoRead back on issues the next read.
+            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
     }
 
     private func handle(_ event: QGAStreamEvent) {
@@ -216,11 +260,11 @@ final class AgentChannelHandler: ChannelDuplexHandler {
             if error.kind == .limit {
                 counters.withLockedValue { $0.oversizedReplies += 1 }
                 FleetMetrics.oversizedReplies.increment()
-                failAll(AgentConnectionError.replyTooLarge(error.description))
+                failAll(AgentConnectionError.replyTooLarge(Self.brief(error.description)))
             } else {
                 counters.withLockedValue { $0.malformedReplies += 1 }
                 FleetMetrics.malformedReplies.increment()
-                failAll(AgentConnectionError.protocolViolation(error.description))
+                failAll(AgentConnectionError.protocolViolation(Self.brief(error.description)))
             }
         case .message(let value):
             guard case .success(let reply) = QGAReply.parse(value) else {

@@ -50,6 +50,10 @@ public struct ConnectionCounters: Sendable, Equatable {
     /// Bytes that did not parse as QGA, or replies of the wrong shape.
     public var malformedReplies = 0
     public var syncAttempts = 0
+    /// Times reading stopped for a while after a protocol fault (ReadPenalty).
+    public var readPauses = 0
+    /// Why fleetd closed the connection itself (a reply past its cap), if it did.
+    public var closedBecause: String?
 
     public init() {}
 }

@@ -65,11 +65,14 @@ public actor VMSession {
                     unixSocket: socketPath, on: group, limits: config.replyLimits, connectTimeout: config.commandTimeout.timeAmount)
                 self.connection = connection
                 await apply(.connected)
-                backoff = config.backoffInitial
                 await serve(connection)
                 await connection.close()
                 self.connection = nil
-                await apply(.disconnected("connection closed"))
+                let closedBecause = connection.counters.closedBecause
+                await apply(.disconnected(closedBecause ?? "connection closed"))
+                // A guest that made fleetd hang up (a reply past its cap) is called back with a
+                // growing delay; any other ending starts the backoff over.
+                if closedBecause == nil { backoff = config.backoffInitial }
             } catch {
                 // The socket file is gone and inotify has not said so yet (or never will, if the
                 // event was lost): the VM is gone now, not after a string of failed connects.
@@ -140,8 +143,13 @@ public actor VMSession {
                 if let back = await apply(.heartbeatOK), back.from == .unresponsive {
                     // A VM that stopped answering may have been paused (or its host starved): its
                     // clock fell behind meanwhile. Measure the drift now, not at the next refresh.
+                    // (Through the fleet-wide gate: a whole fleet can come back at once.)
                     nextInventory[.clock] = ContinuousClock.now + Self.jittered(interval(of: .clock))
-                    Task { await self.refresh(.clock, connection) }
+                    Task {
+                        await self.inventoryGate.wait()
+                        await self.refresh(.clock, connection)
+                        await self.inventoryGate.signal()
+                    }
                 }
             case .frozen: await apply(.frozenDetected)
             case .missed(let error):

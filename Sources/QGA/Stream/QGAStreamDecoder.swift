@@ -12,7 +12,8 @@
 /// deviation).
 public struct QGAStreamDecoder: Sendable {
     public let role: QGAStreamRole
-    public let limits: QGAStreamLimits
+    /// Can change between feeds (fleetd allows larger replies while a large one is expected).
+    public var limits: QGAStreamLimits
 
     private enum NumberPhase { case minus, zero, integer, dot, fraction, exponentMark, exponentSign, exponent }
 
