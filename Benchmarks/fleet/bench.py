@@ -278,7 +278,12 @@ def hostile_table(seconds, calm, rough):
     print("\n| hostile behaviour (10 VMs each) | where they ended (state: reason × count) |")
     print("|---|---|")
     for kind, ends in sorted(rough["hostile_ends"].items()):
-        print(f"| {kind} | " + "; ".join(f"{end} × {n}" for end, n in sorted(ends.items())) + " |")
+        # Reasons quote the guest's bytes: show control characters as escapes, not raw.
+        print(f"| {kind} | " + "; ".join(f"{printable(end)} × {n}" for end, n in sorted(ends.items())) + " |")
+
+
+def printable(text):
+    return re.sub(r"[\x00-\x1f\x7f|]", lambda m: "\\|" if m.group() == "|" else f"\\u{ord(m.group()):04x}", text)
 
 
 def main():
