@@ -43,7 +43,8 @@ struct CrashSafetyTests {
 
         // Restarted for good: every acknowledged exec runs to the end, exactly as asked — except
         // one a kill caught between sending guest-exec and storing the guest's pid, which the
-        // ledger marks lost (saying why) rather than risk running it twice.
+        // ledger marks lost (saying why) rather than risk running it twice, and one whose result
+        // the agent handed over just before the kill (an agent reports an exited exec once).
         try fleet.startFleetd(extraArguments: fast)
         try fleet.waitFor(["vm1", "vm2"] + (1...20).map { String(format: "vm-%05d", $0) }, state: "responsive", timeout: 60)
         var lostInFlight = 0
@@ -51,13 +52,15 @@ struct CrashSafetyTests {
             let shown = try #require(try fleet.json(["exec", "show", "\(id)", "--wait", "60"]) as? [String: Any])
             if shown["state"] as? String == "lost" {
                 lostInFlight += 1
-                #expect((shown["error"] as? String ?? "").contains("guest pid is unknown"), "exec \(id): \(shown)")
+                let why = shown["error"] as? String ?? ""
+                #expect(why.contains("guest pid is unknown") || why.contains("forgets an exec once its result was read"),
+                        "exec \(id): \(shown)")
                 continue
             }
             #expect(shown["state"] as? String == "exited" && shown["exitCode"] as? Int == 0, "exec \(id): \(shown)")
             #expect(shown["stdout"] as? String == Data("\(text)\n".utf8).base64EncodedString(), "exec \(id) output")
         }
-        #expect(lostInFlight <= 3, "\(lostInFlight) execs caught between send and pid")
+        #expect(lostInFlight <= 3, "\(lostInFlight) execs caught between send and pid, or between result and store")
     }
 
     /// integrity_check and the exec ids, read by an independent SQLite (Python's).

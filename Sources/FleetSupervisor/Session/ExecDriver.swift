@@ -71,8 +71,13 @@ struct ExecDriver {
             do {
                 status = try await connection.call(GuestExecStatusCommand.self, GuestExecStatusArguments(pid: pid), timeout: statusTimeout.timeAmount)
             } catch AgentConnectionError.agent(let error) {
-                // The agent forgot the pid: restarted, or its status was read elsewhere.
-                return try await finish(record.id, "lost", "guest-exec-status: \(error.desc)")
+                // The agent forgot the pid: it restarted, or it already handed out the result —
+                // an agent drops an exec once it has reported it exited, so a result read just
+                // before fleetd was killed (and not yet stored) cannot be read again.
+                return try await finish(
+                    record.id, "lost",
+                    "guest-exec-status for pid \(pid): \(error.desc) (the agent forgets an exec once its result was read, "
+                        + "or it restarted)")
             }
             if status.exited {
                 let outcome = ExecLedger.Outcome(
