@@ -108,8 +108,7 @@ class Fleetd:
 class Run:
     """Runs named checks, keeps going after a failure, and reports each."""
 
-    def __init__(self, vms):
-        self.vms = vms
+    def __init__(self):
         self.failures = []
         self.started = time.monotonic()
 
@@ -154,7 +153,7 @@ def main():
         VM("vm-q", work, vm_dir, kernel, qemu_ga_initrd, "52:54:00:f1:ee:0c", "10.0.2.17/24", "/usr/sbin/qemu-ga"),
     ]
     fleetd = Fleetd(options.bin, work, vm_dir)
-    run = Run(vms)
+    run = Run()
     try:
         checks(run, fleetd, vms, kernel, os_release)
     finally:
