@@ -7,7 +7,9 @@ import QGA
 import Testing
 @testable import FleetSupervisor
 
-@Suite("Agent connection")
+// Serialized: the garbage-flood test keeps a core busy for seconds, and the trickle test's
+// timing (a byte every 25 ms against a 100 ms timeout) must not run beside it.
+@Suite("Agent connection", .serialized)
 struct AgentConnectionTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 
