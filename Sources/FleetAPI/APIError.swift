@@ -9,6 +9,11 @@ public struct APIError: Error, Sendable {
     public typealias Code = Components.Schemas._Error._ErrorPayload
     public var status: HTTPResponse.Status
     public var payload: Components.Schemas._Error
+    /// Sent with `Connection: close`, and the connection is closed after the answer (a body
+    /// fleetd refused to read, or could not).
+    var closesConnection = false
+    /// For 405: the methods the path declares.
+    var allow: [String]?
 
     public init(_ status: HTTPResponse.Status, _ code: Code, _ message: String) {
         self.status = status
@@ -41,20 +46,31 @@ public struct APIError: Error, Sendable {
     }
 
     /// The JSON body, with times as RFC 3339.
-    func body() -> HTTPBody {
+    func body() -> HTTPBody { HTTPBody(bodyData()) }
+
+    func bodyData() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(RFC3339DateTranscoder.string(date))
         }
-        let data = (try? encoder.encode(payload)) ?? Data(#"{"error":"internal","message":"unencodable error"}"#.utf8)
-        return HTTPBody(data)
+        return (try? encoder.encode(payload)) ?? Data(#"{"error":"internal","message":"unencodable error"}"#.utf8)
+    }
+
+    /// Refused before its body was read: close the connection rather than have Hummingbird
+    /// read and discard what may be hundreds of MiB.
+    func closingIfUnread(_ body: HTTPBody?) -> APIError {
+        var error = self
+        if BoundedBody.isPending(body) { error.closesConnection = true }
+        return error
     }
 
     func response() -> (HTTPResponse, HTTPBody?) {
         var fields = HTTPFields()
         fields[.contentType] = "application/json; charset=utf-8"
+        if closesConnection { fields[.connection] = "close" }
+        if let allow { fields[.allow] = allow.joined(separator: ", ") }
         return (HTTPResponse(status: status, headerFields: fields), body())
     }
 }

@@ -66,7 +66,8 @@ struct ListingTests {
         let otherNet = try #require(try fleet.json(["list", "--filter", "address=203.0.113.0/24"]) as? [[String: Any]])
         #expect(otherNet.isEmpty)
         let badState = try fleet.fleetctl(["list", "--filter", "state=sleeping"])
-        #expect(badState.status == 2 && badState.stderr.contains("unknown state sleeping"))
+        #expect(badState.status == 2 && badState.stderr.contains("query parameter 'state': must be comma-separated states"))
+        #expect(badState.stderr.contains("(got 'sleeping')"))
 
         let sorted = try Parsers.csv(try fleet.fleetctl(["list", "--format", "csv", "--sort=-name"]).text)
         #expect(sorted.map { $0["name"] } == names.reversed())

@@ -30,7 +30,7 @@ struct AccessMiddleware: ServerMiddleware {
             }
         }
         guard policy.tier(of: caller) >= needed else {
-            let refused = APIError.forbidden(operation: operationID, needs: needed, caller: caller).response()
+            let refused = APIError.forbidden(operation: operationID, needs: needed, caller: caller).closingIfUnread(body).response()
             await finishAudit(auditID, refused.0)
             return refused
         }

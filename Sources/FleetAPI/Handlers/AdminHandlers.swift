@@ -1,5 +1,6 @@
 import FleetAPIModel
 import FleetSupervisor
+import NIOCore
 import Foundation
 import OpenAPIRuntime
 import QGA
@@ -112,7 +113,7 @@ extension ControlAPI {
 
     func agentCommand(_ input: Operations.AgentCommand.Input) async throws -> Operations.AgentCommand.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("agentCommand needs a JSON body") }
-        let seconds = input.query.timeout ?? 30
+        let timeout = TimeAmount.milliseconds(ClientNumbers.milliseconds(input.query.timeout ?? 30, within: 0.1...600))
         var arguments: JSONObject?
         if let given = body.arguments {
             guard case .object(let object)? = try JSONBridge.value(given) else {
@@ -124,7 +125,7 @@ extension ControlAPI {
         // Commands that never answer on success (guest-shutdown, guest-suspend-*) are known by name.
         let successResponse = QGACommandTable.command(named: body.execute)?.successResponse ?? true
         let reply = try await withAgent(input.path.name) { connection, _ in
-            try await connection.send(request, successResponse: successResponse, timeout: .milliseconds(Int64(seconds * 1000)))
+            try await connection.send(request, successResponse: successResponse, timeout: timeout)
         }
         guard let reply else { return .ok(.init(body: .json(.init()))) }
         switch reply.outcome {

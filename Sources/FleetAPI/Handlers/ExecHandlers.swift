@@ -11,10 +11,9 @@ extension ControlAPI {
         guard case .json(let body) = input.body else { throw APIError.badRequest("startExec needs a JSON body") }
         guard !body.path.isEmpty else { throw APIError.badRequest("path must not be empty") }
         _ = try await vmRecord(name)
-        let timeout = body.timeoutSeconds ?? 60
         let request = ExecLedger.Request(
             path: body.path, args: body.args ?? [], env: body.env, input: body.input.map { Array($0.data) },
-            capture: "separated", timeoutMs: Int64((timeout * 1000).rounded()),
+            capture: "separated", timeoutMs: ClientNumbers.milliseconds(body.timeoutSeconds ?? 60, within: 0.1...86_400),
             requestedByUID: CallerContext.credentials.map { Int64($0.uid) })
         let id = try await supervisor.submitExec(vm: name, request)
         guard let record = try await read({ db in try ExecLedger.fetch(db, id: id) }) else {
@@ -24,7 +23,7 @@ extension ControlAPI {
     }
 
     func listExecs(_ input: Operations.ListExecs.Input) async throws -> Operations.ListExecs.Output {
-        let limit = input.query.limit ?? 100
+        let limit = ClientNumbers.count(input.query.limit ?? 100, within: 1...100_000)
         var vmID: Int64?
         if let name = input.query.vm { vmID = try await vmRecord(name).id }
         let (records, names) = try await read { [vmID] db in
@@ -35,7 +34,7 @@ extension ControlAPI {
 
     func getExec(_ input: Operations.GetExec.Input) async throws -> Operations.GetExec.Output {
         let id = input.path.id
-        let deadline = ContinuousClock.now + .milliseconds(Int64(((input.query.wait ?? 0) * 1000).rounded()))
+        let deadline = ContinuousClock.now + .milliseconds(ClientNumbers.milliseconds(input.query.wait ?? 0, within: 0...300))
         while true {
             let found = try await read { db -> (ExecRecord, String)? in
                 guard let record = try ExecLedger.fetch(db, id: id) else { return nil }

@@ -18,7 +18,7 @@ extension ControlAPI {
 
     func getStatus(_ input: Operations.GetStatus.Input) async throws -> Operations.GetStatus.Output {
         let all = input.query.vms == .all
-        let limit = input.query.limit ?? 50
+        let limit = ClientNumbers.count(input.query.limit ?? 50, within: 0...1_000_000)
         let (counts, snapshot) = try await read { db in
             let counts = try FleetReads.stateCounts(db)
             let snapshot = all ? try FleetSnapshot.read(db) : try FleetSnapshot.read(db, vms: FleetReads.vms(db, notIn: .responsive, limit: limit))
@@ -63,7 +63,7 @@ extension ControlAPI {
     }
 
     func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
-        let limit = input.query.limit ?? 100
+        let limit = ClientNumbers.count(input.query.limit ?? 100, within: 1...100_000)
         let entries = try await read { db in try Audit.recent(db, limit: limit) }
         return .ok(.init(body: .json(entries.map {
             .init(id: $0.id, at: Date(millis: $0.at), uid: $0.uid, action: $0.action, vm: $0.vm, detail: $0.detail, outcome: $0.outcome)

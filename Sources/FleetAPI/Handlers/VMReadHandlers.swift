@@ -13,7 +13,7 @@ extension ControlAPI {
     func getHistory(_ input: Operations.GetHistory.Input) async throws -> Operations.GetHistory.Output {
         let vm = try await vmRecord(input.path.name)
         let since = input.query.since?.millis
-        let limit = input.query.limit ?? 1000
+        let limit = ClientNumbers.count(input.query.limit ?? 1000, within: 1...100_000)
         let events = try await read { db in try History.events(db, vmID: vm.id, since: since, limit: limit) }
         return .ok(.init(body: .json(events.map(HistoryView.event))))
     }

@@ -3,6 +3,7 @@ import FleetStore
 import FleetSupervisor
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OpenAPIHummingbird
@@ -52,15 +53,19 @@ public enum ControlServer {
         config: ControlSocketConfig, supervisor: Supervisor, store: FleetStore, registry: PrometheusCollectorRegistry, logger: Logger
     ) throws -> some ApplicationProtocol {
         try prepareSocketPath(config.path)
-        let router = Router(context: ControlRequestContext.self)
+        let router = Router(context: ControlRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: PeerCredentialsMiddleware())
         let api = ControlAPI(supervisor: supervisor, store: store, policy: config.policy, registry: registry, settings: config.settings)
+        let rules = RequestRules.document
+        let validation = RequestValidationMiddleware(rules: rules) { name in _ = try await api.vmRecord(name) }
         try api.registerHandlers(
             on: router, configuration: openAPIConfiguration,
-            middlewares: [AccessMiddleware(policy: config.policy, store: store, logger: logger)])
+            middlewares: [AccessMiddleware(policy: config.policy, store: store, logger: logger), validation])
+        MethodRoutes.register(on: router, paths: rules.paths)
         let path = config.path, mode = config.mode, group = config.group
         return Application(
             router: router,
+            server: .http1(configuration: httpConfiguration),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "fleetd"),
             onServerRunning: { _ in
                 // Hummingbird creates the socket with the umask's mode: narrow it, then hand it to the group.
@@ -71,6 +76,15 @@ public enum ControlServer {
                 logger.info("control socket listening on \(path)")
             },
             logger: logger)
+    }
+
+    /// Headers are bounded well below Hummingbird's defaults (80 KiB, 1,000 fields): no route
+    /// needs more than a few. Past a bound the request is answered 400 and the connection closed.
+    static let headerLimits = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 64 << 10, maxHeaderFieldCount: 100)
+
+    static var httpConfiguration: HTTP1Channel.Configuration {
+        .init(additionalChannelHandlers: [CloseAfterRefusalHandler()], httpDecoderConfiguration: headerLimits)
     }
 
     /// A socket file left by a fleetd that died is removed; one a live fleetd answers on, or a

@@ -1349,6 +1349,8 @@ extension Components {
             public var args: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/ExecRequest/env`.
             public var env: [Swift.String]?
+            /// The command's stdin, at most 4 MiB (5,592,408 base64 characters).
+            ///
             /// - Remark: Generated from `#/components/schemas/ExecRequest/input`.
             public var input: OpenAPIRuntime.Base64EncodedData?
             /// - Remark: Generated from `#/components/schemas/ExecRequest/timeoutSeconds`.
@@ -1359,7 +1361,7 @@ extension Components {
             ///   - path:
             ///   - args:
             ///   - env:
-            ///   - input:
+            ///   - input: The command's stdin, at most 4 MiB (5,592,408 base64 characters).
             ///   - timeoutSeconds:
             public init(
                 path: Swift.String,
@@ -1644,10 +1646,14 @@ extension Components {
                 case truncated
             }
         }
+        /// One chunk of a file: at most 4 MiB of content per request (`fleetctl file put` sends a larger file as a first chunk, then chunks with `append`).
+        ///
         /// - Remark: Generated from `#/components/schemas/FileWriteRequest`.
         public struct FileWriteRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/FileWriteRequest/path`.
             public var path: Swift.String
+            /// The bytes, at most 4 MiB (5,592,408 base64 characters).
+            ///
             /// - Remark: Generated from `#/components/schemas/FileWriteRequest/content`.
             public var content: OpenAPIRuntime.Base64EncodedData
             /// - Remark: Generated from `#/components/schemas/FileWriteRequest/append`.
@@ -1656,7 +1662,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - path:
-            ///   - content:
+            ///   - content: The bytes, at most 4 MiB (5,592,408 base64 characters).
             ///   - append:
             public init(
                 path: Swift.String,

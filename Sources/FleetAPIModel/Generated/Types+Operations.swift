@@ -320,7 +320,7 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/vms/GET/query`.
             public struct Query: Sendable, Hashable {
-                /// Comma-separated states to keep (e.g. `responsive,frozen`).
+                /// Comma-separated states to keep (e.g. `responsive,frozen`); empty keeps all.
                 ///
                 /// - Remark: Generated from `#/paths/v1/vms/GET/query/state`.
                 public var state: Swift.String?
@@ -328,7 +328,7 @@ public enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/vms/GET/query/name`.
                 public var name: Swift.String?
-                /// An IP address or a CIDR block; keeps VMs with a matching current address.
+                /// An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`, `10.0.2.15`); keeps VMs with a matching current address. Empty keeps all.
                 ///
                 /// - Remark: Generated from `#/paths/v1/vms/GET/query/address`.
                 public var address: Swift.String?
@@ -339,9 +339,9 @@ public enum Operations {
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
-                ///   - state: Comma-separated states to keep (e.g. `responsive,frozen`).
+                ///   - state: Comma-separated states to keep (e.g. `responsive,frozen`); empty keeps all.
                 ///   - name: Shell glob on the VM name (`web-*`).
-                ///   - address: An IP address or a CIDR block; keeps VMs with a matching current address.
+                ///   - address: An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`, `10.0.2.15`); keeps VMs with a matching current address. Empty keeps all.
                 ///   - os: Case-insensitive substring of the OS id, name or pretty name.
                 public init(
                     state: Swift.String? = nil,
@@ -2054,6 +2054,8 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/v1/execs/GET/query`.
             public struct Query: Sendable, Hashable {
+                /// Only this VM's execs.
+                ///
                 /// - Remark: Generated from `#/paths/v1/execs/GET/query/vm`.
                 public var vm: Swift.String?
                 /// At most this many (default 100).
@@ -2063,7 +2065,7 @@ public enum Operations {
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
-                ///   - vm:
+                ///   - vm: Only this VM's execs.
                 ///   - limit: At most this many (default 100).
                 public init(
                     vm: Swift.String? = nil,

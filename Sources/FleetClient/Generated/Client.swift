@@ -32,6 +32,14 @@ public import FleetAPIModel
 /// QGA's own member names (`hardware-address`, `ip-addresses`, `used-bytes`, …); fleetd's own
 /// facts are camelCase. Every error is an `Error` object with a stable `error` code.
 ///
+/// Every request is checked against this document before fleetd acts on it: the caller's tier
+/// first, then each parameter's type and bounds, then (for a route under `/v1/vms/{name}`)
+/// that the VM exists, and only then is the body read — at most `x-fleet-max-body-bytes`
+/// (8 MiB for exec, file writes and raw agent commands; 64 KiB for every other route), else
+/// 413 — and checked against its schema. A bad value is answered 400 naming the parameter or
+/// member and the rule it broke; a method a path does not declare, 405 with `Allow`. Headers
+/// are limited to 100 fields, 16 KiB each and 64 KiB in all.
+///
 /// This document is the source of the server's and the client's code: after editing it, run
 /// `scripts/generate-openapi` (a test fails while the generated code is stale).
 ///

@@ -81,14 +81,29 @@ struct FilePut: AsyncParsableCommand {
     @Option(name: .long, help: "The local file ('-' for stdin).") var input: String = "-"
     @Flag(name: .long, help: "Append instead of replacing.") var append = false
 
+    /// fleetd takes a file write in chunks of at most this many bytes (docs/openapi.yaml,
+    /// FileWriteRequest): a larger file goes as a first chunk, then appended ones.
+    static let chunkBytes = 4 << 20
+
     func run() async throws {
-        let data = try ExecRun.readInput(input)
-        let result = try await connection.run { client in
-            try await client.api.writeFile(
-                path: .init(name: vm), body: .json(.init(path: path, content: Base64EncodedData(Array(data)), append: append))
-            ).ok.body.json
+        let bytes = Array(try ExecRun.readInput(input))
+        let (written, guestPath) = try await connection.run { client -> (Int64, String) in
+            var written: Int64 = 0
+            var offset = 0
+            var guestPath = path
+            repeat {
+                let end = min(bytes.count, offset + Self.chunkBytes)
+                let chunk = Base64EncodedData(Array(bytes[offset..<end]))
+                let result = try await client.api.writeFile(
+                    path: .init(name: vm), body: .json(.init(path: path, content: chunk, append: append || offset > 0))
+                ).ok.body.json
+                written += result.written
+                guestPath = result.path
+                offset = end
+            } while offset < bytes.count
+            return (written, guestPath)
         }
-        Output.write("\(vm): wrote \(result.written) bytes to \(result.path)\n")
+        Output.write("\(vm): wrote \(written) bytes to \(guestPath)\n")
     }
 }
 

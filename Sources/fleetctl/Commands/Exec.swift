@@ -61,8 +61,14 @@ struct ExecRun: AsyncParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
+    /// The most stdin an exec may carry (ExecRequest.input in docs/openapi.yaml).
+    static let inputLimit = 4 << 20
+
     func run() async throws {
         let stdinBytes = try input.map(Self.readInput)
+        if let stdinBytes, stdinBytes.count > Self.inputLimit {
+            throw ValidationError("--input is \(stdinBytes.count) bytes; an exec takes at most \(Self.inputLimit) (copy larger input with `fleetctl file put` first)")
+        }
         let many = all || !filters.filter.isEmpty
         let command = many ? words : Array(words.dropFirst())
         let request = Components.Schemas.ExecRequest(
