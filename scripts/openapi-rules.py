@@ -20,7 +20,7 @@ import yaml
 # Keywords the Swift validator (Sources/FleetAPI/Validation) enforces.
 CHECKED = {
     "type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
-    "items", "minItems", "maxItems", "properties", "required", "additionalProperties",
+    "items", "minItems", "maxItems", "properties", "required", "additionalProperties", "maxProperties",
     "x-fleet-expects",  # what a pattern means, in words, for the error message
 }
 # Keywords that carry no bound, or that the generated decoder already enforces.

@@ -94,9 +94,8 @@ extension ControlAPI {
     func changeSSHKeys(_ input: Operations.ChangeSSHKeys.Input) async throws -> Operations.ChangeSSHKeys.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("changeSSHKeys needs a JSON body") }
         let add = body.add ?? [], remove = body.remove ?? []
-        guard !add.isEmpty || !remove.isEmpty || body.reset == true else {
-            throw APIError.badRequest("nothing to change: give add, remove or reset")
-        }
+        // Nothing to add, remove or reset is a change that is already made.
+        guard !add.isEmpty || !remove.isEmpty || body.reset == true else { return .ok(.init(body: .json(.init(done: true)))) }
         let timeout = settings.commandTimeout.timeAmount
         try await withAgent(input.path.name) { connection, _ in
             if !add.isEmpty || body.reset == true {

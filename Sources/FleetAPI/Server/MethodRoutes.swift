@@ -6,7 +6,8 @@ import Hummingbird
 /// (RFC 9110) instead of Hummingbird's bare 404, and `OPTIONS` with 204 and `Allow`. `HEAD` is
 /// served wherever `GET` is (the router generates it).
 enum MethodRoutes {
-    static let candidates: [HTTPRequest.Method] = [.get, .put, .post, .delete, .patch, .trace, .head, .options]
+    /// The methods of RFC 9110 and QUERY (the safe method with a body, httpbis draft).
+    static let candidates: [HTTPRequest.Method] = [.get, .put, .post, .delete, .patch, .trace, .head, .options, HTTPRequest.Method("QUERY")!]
 
     static func register(on router: Router<ControlRequestContext>, paths: [String: [String]]) {
         for (path, declared) in paths.sorted(by: { $0.key < $1.key }) {

@@ -22,11 +22,13 @@ final class SchemaRule: Decodable, Sendable {
     let maxItems: Int?
     let properties: [String: SchemaRule]?
     let required: [String]?
+    let maxProperties: Int?
     /// `false` refuses members not in `properties`; a schema checks them.
     let additionalProperties: AdditionalProperties?
 
     enum CodingKeys: String, CodingKey {
         case type, minimum, maximum, minLength, maxLength, pattern, expects, format, items, minItems, maxItems, properties, required
+        case maxProperties
         case additionalProperties
         case enumeration = "enum"
     }

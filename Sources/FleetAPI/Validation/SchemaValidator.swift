@@ -80,6 +80,10 @@ enum SchemaValidator {
         for name in rule.required ?? [] where members[name] == nil {
             throw Violation(location: location, rule: "must have the member '\(name)'")
         }
+        if let maximum = rule.maxProperties, members.count > maximum {
+            let names = members.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            throw Violation(location: location, rule: "must have at most \(maximum) member\(maximum == 1 ? "" : "s") (got \(names))")
+        }
         for (name, member) in members.sorted(by: { $0.key < $1.key }) {
             let inner = location == "body" ? "body member '\(name)'" : "\(location).\(name)"
             if let memberRule = rule.properties?[name] {

@@ -1245,6 +1245,8 @@ extension Components {
                 case paths
             }
         }
+        /// At most one of `time` and `fromHardwareClock` (nothing — the host's clock now).
+        ///
         /// - Remark: Generated from `#/components/schemas/SetTimeRequest`.
         public struct SetTimeRequest: Codable, Hashable, Sendable {
             /// Nanoseconds since the epoch. Absent — the host's clock now.
@@ -1270,6 +1272,21 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case time
                 case fromHardwareClock
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.time = try container.decodeIfPresent(
+                    Swift.Int64.self,
+                    forKey: .time
+                )
+                self.fromHardwareClock = try container.decodeIfPresent(
+                    Swift.Bool.self,
+                    forKey: .fromHardwareClock
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "time",
+                    "fromHardwareClock"
+                ])
             }
         }
         /// - Remark: Generated from `#/components/schemas/SetTimeResult`.
