@@ -1,7 +1,7 @@
 import FleetAPIModel
 import FleetSupervisor
-import NIOCore
 import Foundation
+import NIOCore
 import OpenAPIRuntime
 import QGA
 
