@@ -60,14 +60,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // fleetd's host side: agent connections (sync, ids, timeouts, caps), sessions, discovery.
+        // fleetd's host side: agent links (sync, ids, timeouts, caps), sessions, discovery. No SQL:
+        // everything it keeps goes through FleetStore's API.
         .target(
             name: "FleetSupervisor",
             dependencies: [
                 "QGA",
                 "FleetStore",
                 "CLinuxSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -89,7 +89,6 @@ let package = Package(
             name: "FleetAPI",
             dependencies: [
                 "FleetAPIModel", "FleetSupervisor", "FleetStore", "QGA",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -126,7 +125,6 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -170,6 +168,7 @@ let package = Package(
             dependencies: [
                 "FleetSupervisor", "FleetStore", "QGA", "FleetTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,6 +1,5 @@
 import FleetStore
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,6 +13,8 @@ public actor Supervisor {
     public let writer: StoreWriter
     private let group: any EventLoopGroup
     private let inventoryGate: AsyncSemaphore
+    /// Wakes requests waiting on an exec the moment its outcome is in the ledger.
+    public nonisolated let execCompletions = ExecCompletions()
     private var sessions: [String: (session: VMSession, task: Task<Void, Never>)] = [:]
     private let logger: Logger
 
@@ -64,14 +65,7 @@ public actor Supervisor {
             await stopSession(name: name)
         }
         if markMissingGone {
-            let known = Set(present.keys)
-            let now = Date().millis
-            try await store.pool.write { db in
-                let rows = try Row.fetchAll(db, sql: "SELECT id, name FROM vm WHERE state != 'gone'")
-                for row in rows where !known.contains(row["name"]) {
-                    try VMRegistry.transition(db, vmID: row["id"], to: .gone, reason: "socket missing when fleetd started", at: now)
-                }
-            }
+            try await store.markGone(allBut: Set(present.keys), reason: "socket missing when fleetd started", at: Date().millis)
         }
     }
 
@@ -88,14 +82,11 @@ public actor Supervisor {
             starting.append((name, path))
         }
         guard !starting.isEmpty else { return }
-        let now = Date().millis
-        let ids = try await store.pool.write { [starting] db in
-            try starting.map { try VMRegistry.attach(db, name: $0.name, socketPath: $0.path, at: now) }
-        }
+        let ids = try await store.attachVMs(starting.map { ($0.name, $0.path) }, at: Date().millis)
         for ((name, path), id) in zip(starting, ids) {
             let session = VMSession(
-                name: name, vmID: id, socketPath: path,
-                config: config, group: group, store: store, writer: writer, inventoryGate: inventoryGate, logger: logger)
+                name: name, vmID: id, endpoint: SocketEndpoint(path: path, group: group, config: config), config: config,
+                store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions, logger: logger)
             let task = Task { await session.run() }
             sessions[name] = (session, task)
         }
@@ -117,24 +108,18 @@ public actor Supervisor {
     }
 
     /// Records an exec for a VM (before anything is sent) and starts it if the VM is reachable.
-    /// Returns the ledger id.
-    public func submitExec(vm name: String, _ request: ExecLedger.Request, requestedAt: Millis = Date().millis) async throws -> Int64 {
-        let id = try await store.pool.write { db -> Int64 in
-            guard let vmID = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [name]) else {
-                throw SupervisorError.unknownVM(name)
-            }
-            return try ExecLedger.submit(db, vmID: vmID, request, at: requestedAt)
-        }
-        await sessions[name]?.session.execSubmitted(id)
-        return id
+    /// Returns the exec as the ledger holds it.
+    public func submitExec(vm: VMRecord, _ request: ExecRequest, requestedAt: Millis = Date().millis) async throws -> ExecRecord {
+        let record = try await store.submitExec(vmID: vm.id, request, at: requestedAt)
+        await sessions[vm.name]?.session.execSubmitted(record)
+        return record
     }
 
-    /// The session of a VM, for an action. A VM the store knows but no socket backs now is
-    /// `gone`; a name nobody knows is `unknownVM`.
-    public func session(for name: String) async throws -> VMSession {
-        if let entry = sessions[name] { return entry.session }
-        let known = try await store.pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM vm WHERE name = ?", arguments: [name]) ?? false }
-        throw known ? SupervisorError.unavailable(name, SessionUnavailable(state: .gone)) : SupervisorError.unknownVM(name)
+    /// What an operator can ask of a VM now. A VM with no session (its socket is gone) is
+    /// `gone`; one whose session is not synced says in which state it is.
+    public func actions(for name: String) async throws -> VMActions {
+        guard let session = sessions[name]?.session else { throw SessionUnavailable(state: .gone) }
+        return VMActions(vm: name, link: try await session.linkForAction(), session: session, config: config)
     }
 
     /// Current states by VM name (for tests and the control API).
@@ -142,17 +127,5 @@ public actor Supervisor {
         var result: [String: SessionState] = [:]
         for (name, entry) in sessions { result[name] = await entry.session.state }
         return result
-    }
-}
-
-public enum SupervisorError: Error, Equatable, CustomStringConvertible {
-    case unknownVM(String)
-    case unavailable(String, SessionUnavailable)
-
-    public var description: String {
-        switch self {
-        case .unknownVM(let name): "no VM named '\(name)'"
-        case .unavailable(let name, let why): "VM '\(name)' is \(why.state.rawValue)"
-        }
     }
 }

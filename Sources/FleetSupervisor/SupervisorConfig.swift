@@ -1,8 +1,9 @@
 import NIOCore
 import QGA
 
-/// Everything about how fleetd treats its VMs. Defaults are the documented ones
-/// (config/fleetd.yaml will list them all).
+/// Everything about how fleetd treats its VMs. The defaults here are the only place they are
+/// written down: fleetd's settings read them (`fleetd --defaults` prints them), and a test holds
+/// config/fleetd.yaml to them.
 public struct SupervisorConfig: Sendable {
     public var socketDirectory: String
     /// Heartbeat (guest-ping) period.
@@ -27,6 +28,11 @@ public struct SupervisorConfig: Sendable {
     public var inventoryConcurrency = 64
     public var replyLimits = AgentConnection.defaultLimits
     public var inventoryLimits = InventoryLimits()
+    /// The most a guest file read returns, whatever the caller asks.
+    public var fileReadLimit: Int64 = 64 << 20
+
+    /// The durations behind the links' timeout classes.
+    public var linkTimeouts: LinkTimeouts { LinkTimeouts(routine: commandTimeout, long: longCommandTimeout) }
 
     public init(socketDirectory: String) { self.socketDirectory = socketDirectory }
 }

@@ -33,4 +33,10 @@ struct Fleetctl: AsyncParsableCommand {
             Agent.self, File.self, Password.self, SSHKeys.self,
             WhoAmI.self, Audit.self, Metrics.self,
         ])
+
+    /// Global options go anywhere, as kubectl, virsh and incus take them: `fleetctl --socket S
+    /// status` as well as `fleetctl status --socket S`.
+    static func main() async {
+        await main(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -18,8 +18,6 @@ extension FleetdSettings {
             operateGroups: gids(controlGroups.operate, "operateGroup"),
             readGroups: gids(controlGroups.read, "readGroup"))
         let socketGroup = controlGroups.socket.isEmpty ? nil : AccessPolicy.groupID(controlGroups.socket)
-        return ControlSocketConfig(
-            path: controlSocket, group: socketGroup, policy: policy,
-            settings: ControlAPISettings(commandTimeout: supervisor.commandTimeout, longCommandTimeout: supervisor.longCommandTimeout))
+        return ControlSocketConfig(path: controlSocket, group: socketGroup, policy: policy)
     }
 }

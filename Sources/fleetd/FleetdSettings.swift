@@ -25,38 +25,48 @@ struct FleetdSettings {
             filePath: FilePath(explicit ?? defaultConfigFile), allowMissing: explicit == nil)
         let config = ConfigReader(providers: [flags, environment, file])
 
-        var supervisor = SupervisorConfig(socketDirectory: config.string(forKey: "socketDir", default: "/run/fleet/vms"))
-        supervisor.heartbeatInterval = .seconds(config.double(forKey: "heartbeat.intervalSeconds", default: 5))
-        supervisor.missThreshold = config.int(forKey: "heartbeat.missThreshold", default: 2)
-        supervisor.commandTimeout = .seconds(config.double(forKey: "timeouts.commandSeconds", default: 5))
-        supervisor.longCommandTimeout = .seconds(config.double(forKey: "timeouts.longCommandSeconds", default: 60))
-        supervisor.syncTimeout = .seconds(config.double(forKey: "timeouts.syncSeconds", default: 5))
-        supervisor.syncResend = .milliseconds(config.int(forKey: "sync.resendMilliseconds", default: 500))
-        supervisor.backoffInitial = .milliseconds(config.int(forKey: "backoff.initialMilliseconds", default: 250))
-        supervisor.backoffMax = .seconds(config.double(forKey: "backoff.maxSeconds", default: 30))
-        supervisor.rescanInterval = .seconds(config.double(forKey: "discovery.rescanSeconds", default: 30))
-        supervisor.inventoryConcurrency = max(1, config.int(forKey: "inventory.concurrency", default: 64))
-        for item in InventoryItem.allCases {
-            let seconds = config.double(forKey: ConfigKey("inventory.\(item.rawValue)Seconds"), default: Double(item.defaultInterval.components.seconds))
-            supervisor.inventoryIntervals[item] = .seconds(seconds)
+        let keys = SettingKeys.self
+        func text(_ setting: Setting) -> String {
+            guard case .text(let fallback) = setting.defaultValue else { preconditionFailure("\(setting.key) is not text") }
+            return config.string(forKey: ConfigKey(setting.key), default: fallback)
         }
-        supervisor.replyLimits.maxMessageBytes = config.int(forKey: "replies.maxBytes", default: 32 << 20)
+        func integer(_ setting: Setting) -> Int {
+            guard case .integer(let fallback) = setting.defaultValue else { preconditionFailure("\(setting.key) is not an integer") }
+            return config.int(forKey: ConfigKey(setting.key), default: fallback)
+        }
+        func seconds(_ setting: Setting) -> Duration {
+            guard case .seconds(let fallback) = setting.defaultValue else { preconditionFailure("\(setting.key) is not seconds") }
+            return .seconds(config.double(forKey: ConfigKey(setting.key), default: fallback))
+        }
 
-        let levelText = config.string(forKey: "logLevel", default: "info")
+        var supervisor = SupervisorConfig(socketDirectory: text(keys.socketDir))
+        supervisor.heartbeatInterval = seconds(keys.heartbeatInterval)
+        supervisor.missThreshold = integer(keys.missThreshold)
+        supervisor.commandTimeout = seconds(keys.commandTimeout)
+        supervisor.longCommandTimeout = seconds(keys.longCommandTimeout)
+        supervisor.syncTimeout = seconds(keys.syncTimeout)
+        supervisor.syncResend = .milliseconds(integer(keys.syncResend))
+        supervisor.backoffInitial = .milliseconds(integer(keys.backoffInitial))
+        supervisor.backoffMax = seconds(keys.backoffMax)
+        supervisor.rescanInterval = seconds(keys.rescan)
+        supervisor.inventoryConcurrency = max(1, integer(keys.inventoryConcurrency))
+        for item in InventoryItem.allCases {
+            supervisor.inventoryIntervals[item] = seconds(keys.inventoryInterval(item))
+        }
+        supervisor.replyLimits.maxMessageBytes = integer(keys.replyMaxBytes)
+
+        let levelText = text(keys.logLevel)
         guard let level = Logger.Level(rawValue: levelText) else {
             throw FleetdError("logLevel '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         return FleetdSettings(
             supervisor: supervisor,
-            database: config.string(forKey: "database", default: "/var/lib/fleet/fleet.db"),
-            controlSocket: config.string(forKey: "controlSocket", default: "/run/fleet/fleetd.sock"),
+            database: text(keys.database),
+            controlSocket: text(keys.controlSocket),
             controlGroups: ControlGroups(
-                socket: config.string(forKey: "control.socketGroup", default: "fleet"),
-                read: config.string(forKey: "control.readGroup", default: "fleet"),
-                operate: config.string(forKey: "control.operateGroup", default: "fleet-operate"),
-                admin: config.string(forKey: "control.adminGroup", default: "fleet-admin")),
+                socket: text(keys.socketGroup), read: text(keys.readGroup), operate: text(keys.operateGroup), admin: text(keys.adminGroup)),
             logLevel: level,
-            retentionDays: config.int(forKey: "retention.days", default: 90))
+            retentionDays: integer(keys.retentionDays))
     }
 }
 

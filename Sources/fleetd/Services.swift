@@ -1,7 +1,6 @@
 import FleetStore
 import FleetSupervisor
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 
@@ -32,7 +31,7 @@ struct RetentionService: Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     let cutoff = Date().addingTimeInterval(-Double(days) * 86_400).millis
-                    let removed = try await store.pool.write { db in try Retention.prune(db, before: cutoff) }
+                    let removed = try await store.pruneHistory(before: cutoff)
                     if removed.total > 0 { logger.info("retention removed \(removed.total) rows older than \(days) days") }
                     try await Task.sleep(for: .seconds(3600))
                 }

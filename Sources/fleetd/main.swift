@@ -15,9 +15,14 @@ if CommandLine.arguments.contains("--version") {
     print("fleetd \(FleetVersion.current) (schema \(FleetStore.migrationNames.last ?? "none"))")
     exit(0)
 }
+if CommandLine.arguments.contains("--defaults") {
+    print(SettingKeys.listing, terminator: "")
+    exit(0)
+}
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
         Usage: fleetd [--config FILE] [--socket-dir DIR] [--database FILE] [--control-socket PATH] [--log-level LEVEL]
+               fleetd --defaults      (every setting with its default)
 
         Supervises every VM whose QEMU guest agent socket (NAME.sock) is in the socket directory,
         and records state, inventory and history in SQLite. Every key of the config file can be
@@ -76,7 +81,7 @@ do {
     let store = try FleetStore(path: settings.database)
     let supervisor = Supervisor(config: settings.supervisor, store: store, logger: logger)
     let control = try ControlServer.makeApplication(
-        config: settings.controlSocketConfig(logger: logger), supervisor: supervisor, store: store, registry: metricsRegistry,
+        config: settings.controlSocketConfig(logger: logger), supervisor: supervisor, reader: store, audit: store, registry: metricsRegistry,
         logger: logger)
     let group = ServiceGroup(
         services: [

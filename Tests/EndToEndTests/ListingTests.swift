@@ -17,6 +17,14 @@ struct ListingTests {
         let table = try fleet.fleetctl(["status"])
         #expect(table.status == 0)
         #expect(table.text == "\(names.count) VMs: \(names.count) responsive\n")
+        // Global options go before the command as well as after it (FLEET_SOCKET points nowhere here).
+        let nowhere = ["FLEET_SOCKET": fleet.directory.appendingPathComponent("nowhere.sock").path]
+        for arguments in [["--socket", fleet.controlSocket, "status"], ["--socket=\(fleet.controlSocket)", "status"],
+                          ["status", "--socket", fleet.controlSocket], ["--socket", fleet.controlSocket, "exec", "list", "--vm", names[0]]] {
+            let result = try fleet.fleetctl(arguments, environment: nowhere)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        #expect(try fleet.fleetctl(["status"], environment: nowhere).status == 3, "the flag, not the variable, reached fleetd")
         let everything = try fleet.fleetctl(["status", "--all"])
         #expect(everything.text.hasPrefix("\(names.count) VMs: \(names.count) responsive"))
         for name in names { #expect(everything.text.contains("\n\(name) ")) }
@@ -39,6 +47,14 @@ struct ListingTests {
         let yaml = try #require(try Parsers.yaml(try fleet.fleetctl(["list", "--format", "yaml"]).text) as? [[String: Any]])
         #expect(yaml.compactMap { $0["name"] as? String } == names)
         #expect(yaml.allSatisfy { $0["state"] as? String == "responsive" })
+        // YAML reads back exactly as JSON does: times stay strings, never YAML timestamps.
+        for command in [["list"], ["status", "--all"], ["show", names[0]], ["exec", "list"], ["export", "--table", "vms"]] {
+            let json = try fleet.json(command)
+            let read = try Parsers.yaml(try fleet.fleetctl(command + ["--format", "yaml"]).text)
+            let differences = SameData.differences(json: json, yaml: read)
+            #expect(differences.isEmpty, "\(command): \(differences.prefix(5))")
+        }
+        #expect((yaml.first?["since"]).map { $0 is String } == true, "an RFC 3339 time reads back as a string")
 
         let ndjson = try Parsers.ndjson(try fleet.fleetctl(["list", "--format", "ndjson"]).stdout)
         #expect(ndjson.compactMap { $0["name"] as? String } == names)

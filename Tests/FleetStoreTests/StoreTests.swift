@@ -39,28 +39,44 @@ struct MigrationTests {
     @Test("opening migrates a new file to WAL with every table; reopening is a no-op")
     func openAndReopen() throws {
         let temporary = try TemporaryStore()
-        let tables = try temporary.store.pool.read { db in
+        let tables = try temporary.store.database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' AND name NOT LIKE 'sqlite%' ORDER BY name")
         }
         #expect(Set(tables).isSuperset(of: ["vm", "vm_transition", "exec", "audit", "rejection", "unsupported_command",
-                                             "interface_counters", "filesystem_usage"] + SpanTable.all.map(\.name)))
-        let mode = try temporary.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+                                             "interface_counters", "filesystem_usage"] + SpanFacts.tables))
+        let mode = try temporary.store.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let again = try FleetStore(path: temporary.path)
-        let applied = try again.pool.read { db in try FleetStore.migrator.appliedMigrations(db) }
+        let applied = try again.database.read { db in try FleetStore.migrator.appliedMigrations(db) }
         #expect(applied == FleetStore.migrationNames)
         #expect(try again.integrityCheck() == "ok")
     }
 
-    @Test("every span table's columns exist as declared")
+    @Test("every fact record round-trips through its span table's columns")
     func spanColumns() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.read { db in
-            for table in SpanTable.all {
-                let columns = try db.columns(in: table.name).map(\.name)
-                #expect(Set(columns).isSuperset(of: table.columns + ["id", "vm_id", "valid_from", "valid_to"]), "\(table.name)")
+        let samples: [any SpanFact] = [
+            AgentInfoFact(version: "7.2.0", enabledCommands: ["guest-ping", "guest-info"]),
+            OSInfoFact(osId: "debian", name: "Debian GNU/Linux", prettyName: "Debian 12", version: "12 (bookworm)", versionId: "12",
+                       variant: "v", variantId: "vid", kernelRelease: "6.1.0", kernelVersion: "#1 SMP", machine: "x86_64"),
+            HostNameFact(hostName: "web1"), TimezoneFact(zone: "UTC", offsetSeconds: 0),
+            InterfaceFact(name: "eth0", hardwareAddress: "52:54:00:12:34:56"),
+            AddressFact(interface: "eth0", address: "10.0.2.15", family: .ipv4, prefix: 24),
+            FilesystemFact(mountpoint: "/", device: "vda1", type: "ext4", disks: "[]"),
+            VcpuFact(logicalId: 0, online: true, canOffline: false), MemoryFact(blockSize: 134_217_728, blocks: 8, blocksOnline: 8),
+            UserSessionFact(userName: "root", domain: nil, loginTime: 1_700_000_000.25), ClockDriftFact(driftMs: -100),
+        ]
+        #expect(samples.map { type(of: $0).table } == SpanFacts.tables, "one sample of every kind, in order")
+        func roundTrip<Fact: SpanFact>(_ fact: Fact) throws {
+            try temporary.store.database.write { db in
+                let vm = try VMRegistry.register(db, name: "vm-\(Fact.table)", socketPath: "/s", at: 0)
+                let columns = try db.columns(in: Fact.table).map(\.name)
+                #expect(Set(columns).isSuperset(of: ["id", "vm_id", "valid_from", "valid_to"]), "\(Fact.table)")
+                try FactSpans.replace(db, vmID: vm, with: [fact], at: 10)
+                #expect(try FactSpans.facts(db, Fact.self, vmID: vm) == [fact], "\(Fact.table)")
             }
         }
+        for sample in samples { try roundTrip(sample) }
     }
 }
 
@@ -69,7 +85,7 @@ struct VMRegistryTests {
     @Test("a VM is registered once and keeps its id; transitions are recorded only on change")
     func transitions() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let id = try VMRegistry.register(db, name: "vm7", socketPath: "/run/vms/vm7.sock", at: 1000)
             #expect(try VMRegistry.register(db, name: "vm7", socketPath: "/run/vms/vm7.sock", at: 2000) == id)
             #expect(try VMRegistry.transition(db, vmID: id, to: .connecting, reason: "socket accepts connections", at: 1100))
@@ -88,17 +104,17 @@ struct VMRegistryTests {
     @Test("heartbeats fold into aggregates: no row per ping")
     func heartbeats() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let id = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
-            var summary = VMRegistry.HeartbeatSummary()
+            var summary = HeartbeatSummary()
             summary.recordReply(rttMicros: 400, at: 10)
             summary.recordReply(rttMicros: 200, at: 20)
             summary.recordMiss()
             try VMRegistry.applyHeartbeats(db, vmID: id, summary)
-            var second = VMRegistry.HeartbeatSummary()
+            var second = HeartbeatSummary()
             second.recordReply(rttMicros: 900, at: 30)
             try VMRegistry.applyHeartbeats(db, vmID: id, second)
-            try VMRegistry.applyHeartbeats(db, vmID: id, VMRegistry.HeartbeatSummary(missed: 2))
+            try VMRegistry.applyHeartbeats(db, vmID: id, HeartbeatSummary(missed: 2))
             let vm = try #require(try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]))
             #expect(vm["ping_ok"] as Int == 3 && vm["ping_missed"] as Int == 3 && vm["last_seen"] as Int64 == 30)
             #expect(vm["rtt_last_us"] as Int64 == 900 && vm["rtt_min_us"] as Int64 == 200 && vm["rtt_max_us"] as Int64 == 900)
@@ -110,24 +126,24 @@ struct VMRegistryTests {
 
 @Suite("Store: facts as time spans")
 struct FactSpanTests {
-    static func addresses(_ list: [(String, String, String, Int)]) -> [Fact] {
-        list.map { Fact([$0.0, $0.1, $0.2, $0.3]) }
+    static func addresses(_ list: [(String, String, AddressFamily, Int64)]) -> [AddressFact] {
+        list.map { AddressFact(interface: $0.0, address: $0.1, family: $0.2, prefix: $0.3) }
     }
 
     @Test("unchanged facts are not written again; changes close old spans and open new ones")
     func changesOnly() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let vm = try VMRegistry.register(db, name: "vm7", socketPath: "/s", at: 0)
-            let first = Self.addresses([("eth0", "10.0.2.15", "ipv4", 24), ("eth0", "fe80::1", "ipv6", 64)])
-            #expect(try FactSpans.replace(db, .address, vmID: vm, with: first, at: 1000) == .init(opened: 2, closed: 0))
+            let first = Self.addresses([("eth0", "10.0.2.15", .ipv4, 24), ("eth0", "fe80::1", .ipv6, 64)])
+            #expect(try FactSpans.replace(db, vmID: vm, with: first, at: 1000) == .init(opened: 2, closed: 0))
             for time in stride(from: Int64(2000), through: 50_000, by: 1000) {
-                #expect(try FactSpans.replace(db, .address, vmID: vm, with: first.reversed(), at: time).isEmpty)
+                #expect(try FactSpans.replace(db, vmID: vm, with: first.reversed(), at: time).isEmpty)
             }
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") == 2)
-            let second = Self.addresses([("eth0", "10.0.2.16", "ipv4", 24), ("eth0", "fe80::1", "ipv6", 64)])
-            #expect(try FactSpans.replace(db, .address, vmID: vm, with: second, at: 60_000) == .init(opened: 1, closed: 1))
-            #expect(try FactSpans.replace(db, .address, vmID: vm, with: [], at: 70_000) == .init(opened: 0, closed: 2))
+            let second = Self.addresses([("eth0", "10.0.2.16", .ipv4, 24), ("eth0", "fe80::1", .ipv6, 64)])
+            #expect(try FactSpans.replace(db, vmID: vm, with: second, at: 60_000) == .init(opened: 1, closed: 1))
+            #expect(try FactSpans.replace(db, vmID: vm, with: [AddressFact](), at: 70_000) == .init(opened: 0, closed: 2))
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM address") == 3)
         }
     }
@@ -136,12 +152,12 @@ struct FactSpanTests {
     func asOf() throws {
         let temporary = try TemporaryStore()
         let tuesday = Millis(1_795_000_000_000)
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let vm = try VMRegistry.register(db, name: "vm7", socketPath: "/s", at: tuesday - 86_400_000)
-            try FactSpans.replace(db, .address, vmID: vm, with: Self.addresses([("eth0", "10.0.2.15", "ipv4", 24)]), at: tuesday - 3_600_000)
-            try FactSpans.replace(db, .address, vmID: vm, with: Self.addresses([("eth0", "10.0.2.99", "ipv4", 24)]), at: tuesday + 3_600_000)
+            try FactSpans.replace(db, vmID: vm, with: Self.addresses([("eth0", "10.0.2.15", .ipv4, 24)]), at: tuesday - 3_600_000)
+            try FactSpans.replace(db, vmID: vm, with: Self.addresses([("eth0", "10.0.2.99", .ipv4, 24)]), at: tuesday + 3_600_000)
         }
-        let (before, at, after, now) = try temporary.store.pool.read { db in
+        let (before, at, after, now) = try temporary.store.database.read { db in
             let vm = try #require(try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = 'vm7'"))
             let sql = """
                 SELECT address FROM address
@@ -150,48 +166,48 @@ struct FactSpanTests {
             return (
                 try String.fetchAll(db, sql: sql, arguments: [vm, tuesday - 7_200_000, tuesday - 7_200_000]),
                 try String.fetchAll(db, sql: sql, arguments: [vm, tuesday, tuesday]),
-                try FactSpans.facts(db, .address, vmID: vm, at: tuesday + 7_200_000).map { $0.values[1] },
-                try FactSpans.facts(db, .address, vmID: vm).map { $0.values[1] }
+                try FactSpans.facts(db, AddressFact.self, vmID: vm, at: tuesday + 7_200_000).map(\.address),
+                try FactSpans.facts(db, AddressFact.self, vmID: vm).map(\.address)
             )
         }
         #expect(before.isEmpty)
         #expect(at == ["10.0.2.15"])
-        #expect(after == ["10.0.2.99".databaseValue])
-        #expect(now == ["10.0.2.99".databaseValue])
+        #expect(after == ["10.0.2.99"])
+        #expect(now == ["10.0.2.99"])
     }
 
     @Test("NULL members and numbers compare as facts too (os-release changes)")
     func nullableColumns() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
-            let os: [(any DatabaseValueConvertible & Sendable)?] = ["debian", "Debian GNU/Linux", nil, "12", "12", nil, nil, "6.1", "#1", "x86_64"]
-            let fact = Fact(databaseValues: os.map { $0?.databaseValue ?? .null })
-            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [fact], at: 10).opened == 1)
-            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [fact], at: 20).isEmpty)
+            let fact = OSInfoFact(osId: "debian", name: "Debian GNU/Linux", version: "12", versionId: "12", kernelRelease: "6.1",
+                                  kernelVersion: "#1", machine: "x86_64")
+            #expect(try FactSpans.replace(db, vmID: vm, with: [fact], at: 10).opened == 1)
+            #expect(try FactSpans.replace(db, vmID: vm, with: [fact], at: 20).isEmpty)
             var upgraded = fact
-            upgraded.values[3] = "13".databaseValue
-            #expect(try FactSpans.replace(db, .osInfo, vmID: vm, with: [upgraded], at: 30) == .init(opened: 1, closed: 1))
-            #expect(try FactSpans.facts(db, .osInfo, vmID: vm, at: 25) == [fact])
+            upgraded.version = "13"
+            #expect(try FactSpans.replace(db, vmID: vm, with: [upgraded], at: 30) == .init(opened: 1, closed: 1))
+            #expect(try FactSpans.facts(db, OSInfoFact.self, vmID: vm, at: 25) == [fact])
         }
     }
 
     @Test("retention removes ended history and keeps current facts and unfinished execs")
     func retention() throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
+        try temporary.store.database.write { db in
             let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
-            try FactSpans.replace(db, .hostName, vmID: vm, with: [Fact(["old"])], at: 10)
-            try FactSpans.replace(db, .hostName, vmID: vm, with: [Fact(["new"])], at: 20)
+            try FactSpans.replace(db, vmID: vm, with: [HostNameFact(hostName: "old")], at: 10)
+            try FactSpans.replace(db, vmID: vm, with: [HostNameFact(hostName: "new")], at: 20)
             try VMRegistry.transition(db, vmID: vm, to: .connecting, reason: "x", at: 15)
             try db.execute(sql: """
                 INSERT INTO exec (vm_id, requested_at, path, args, capture, timeout_ms, state, finished_at)
                 VALUES (?, 5, '/bin/true', '[]', 'none', 1000, 'exited', 6), (?, 5, '/bin/sleep', '[]', 'none', 1000, 'running', NULL)
                 """, arguments: [vm, vm])
             try db.execute(sql: "INSERT INTO audit (at, uid, action) VALUES (5, 0, 'exec')")
-            let removed = try Retention.prune(db, before: 1_000)
-            #expect(removed == Retention.Removed(facts: 1, transitions: 2, execs: 1, audit: 1))
-            #expect(try FactSpans.facts(db, .hostName, vmID: vm) == [Fact(["new"])])
+            let removed = try FleetStore.prune(db, before: 1_000)
+            #expect(removed == RetentionRemoved(facts: 1, transitions: 2, execs: 1, audit: 1))
+            #expect(try FactSpans.facts(db, HostNameFact.self, vmID: vm) == [HostNameFact(hostName: "new")])
             #expect(try String.fetchAll(db, sql: "SELECT state FROM exec") == ["running"])
         }
     }
@@ -200,21 +216,21 @@ struct FactSpanTests {
 @Suite("Store: exec ledger")
 struct ExecLedgerStoreTests {
     @Test("states only move forward: sent once, running from sent, a finished exec is never overwritten")
-    func forwardOnly() throws {
+    func forwardOnly() async throws {
         let temporary = try TemporaryStore()
-        try temporary.store.pool.write { db in
-            let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
-            let id = try ExecLedger.submit(db, vmID: vm, .init(path: "sh", args: ["-c", "echo \"hi\"\n"], env: ["A=1"]), at: 1)
-            let pending = try #require(try ExecLedger.fetch(db, id: id))
-            #expect(pending.state == "pending" && pending.args == #"["-c","echo \"hi\"\n"]"# && pending.env == #"["A=1"]"#)
-            #expect(try ExecLedger.markSent(db, id: id))
-            #expect(try !ExecLedger.markSent(db, id: id), "a second sender must not take it")
-            try ExecLedger.markRunning(db, id: id, pid: 42, at: 2)
-            try ExecLedger.markExited(db, id: id, .init(exitCode: 0, stdout: Array("hi\n".utf8)), at: 3)
-            try ExecLedger.markFinished(db, id: id, state: "lost", error: "late poller", at: 4)
-            let done = try #require(try ExecLedger.fetch(db, id: id))
-            #expect(done.state == "exited" && done.exitCode == 0 && done.error == nil && done.guestPid == 42)
-            #expect(try ExecLedger.unfinished(db, vmID: vm).isEmpty)
-        }
+        let store = temporary.store
+        let vm = try await store.attachVMs([("vm1", "/s")], at: 0)[0]
+        let pending = try await store.submitExec(vmID: vm, .init(path: "sh", args: ["-c", "echo \"hi\"\n"], env: ["A=1"]), at: 1)
+        #expect(pending.state == .pending && pending.args == ["-c", "echo \"hi\"\n"] && pending.env == ["A=1"])
+        let columns = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT args, env FROM exec WHERE id = ?", arguments: [pending.id]) }
+        #expect(columns?["args"] as String? == #"["-c","echo \"hi\"\n"]"# && columns?["env"] as String? == #"["A=1"]"#, "JSON columns")
+        #expect(try await store.markExecSent(id: pending.id))
+        #expect(try await !store.markExecSent(id: pending.id), "a second sender must not take it")
+        try await store.markExecRunning(id: pending.id, pid: 42, at: 2)
+        try await store.markExecExited(id: pending.id, .init(exitCode: 0, stdout: Array("hi\n".utf8)), at: 3)
+        try await store.markExecFinished(id: pending.id, .lost, error: "late poller", at: 4)
+        let done = try #require(try await store.exec(id: pending.id)?.record)
+        #expect(done.state == .exited && done.exitCode == 0 && done.error == nil && done.guestPid == 42)
+        #expect(try await store.unfinishedExecs(vmID: vm).isEmpty)
     }
 }

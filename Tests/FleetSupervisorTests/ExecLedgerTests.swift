@@ -1,8 +1,8 @@
-import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
+@testable import FleetStore
 @testable import FleetSupervisor
 
 @Suite("Exec ledger", .serialized)
@@ -10,7 +10,7 @@ struct ExecLedgerTests {
     static func waitForExec(_ store: FleetStore, _ id: Int64, timeout: Double = 30) async throws -> ExecRecord {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let record = try await store.pool.read { db in try ExecLedger.fetch(db, id: id) }
+            let record = try await store.exec(id: id)?.record
             if let record, record.isFinished || Date() > deadline { return record }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -28,24 +28,24 @@ struct ExecLedgerTests {
         defer { running.cancel() }
         #expect(try await SupervisorTests.waitFor(store, expected: "responsive", SupervisorTests.state("vm1")) == "responsive")
 
-        let id = try await supervisor.submitExec(vm: "vm1", .init(path: "sh", args: ["-c", "echo out; echo err >&2; exit 3"]))
+        let vm1 = try #require(try await store.vm(named: "vm1"))
+        let id = try await supervisor.submitExec(vm: vm1, .init(path: "sh", args: ["-c", "echo out; echo err >&2; exit 3"])).id
         let done = try await Self.waitForExec(store, id)
-        #expect(done.state == "exited" && done.exitCode == 3)
+        #expect(done.state == .exited && done.exitCode == 3)
         #expect(done.stdout == Data("out\n".utf8) && done.stderr == Data("err\n".utf8))
         #expect(done.guestPid != nil && done.startedAt != nil && done.finishedAt != nil)
 
-        let big = try await supervisor.submitExec(vm: "vm1", .init(path: "sh", args: ["-c", "head -c 17000000 /dev/zero"]))
+        let big = try await supervisor.submitExec(vm: vm1, .init(path: "sh", args: ["-c", "head -c 17000000 /dev/zero"])).id
         let bigDone = try await Self.waitForExec(store, big)
-        #expect(bigDone.state == "exited" && bigDone.outTruncated == true && bigDone.stdout?.count == 16 << 20, "\(bigDone.state) \(bigDone.error ?? "")")
+        #expect(bigDone.state == .exited && bigDone.outTruncated == true && bigDone.stdout?.count == 16 << 20, "\(bigDone.state) \(bigDone.error ?? "")")
 
-        let input = try await supervisor.submitExec(vm: "vm1", .init(path: "cat", input: Array("to stdin".utf8)))
+        let input = try await supervisor.submitExec(vm: vm1, .init(path: "cat", input: Array("to stdin".utf8))).id
         #expect(try await Self.waitForExec(store, input).stdout == Data("to stdin".utf8))
 
-        let missing = try await supervisor.submitExec(vm: "vm1", .init(path: "/no/such/program"))
+        let missing = try await supervisor.submitExec(vm: vm1, .init(path: "/no/such/program")).id
         let failed = try await Self.waitForExec(store, missing)
-        #expect(failed.state == "failed" && failed.error?.contains("No such file or directory") == true)
+        #expect(failed.state == .failed && failed.error?.contains("No such file or directory") == true)
 
-        await #expect(throws: SupervisorError.unknownVM("nope")) { _ = try await supervisor.submitExec(vm: "nope", .init(path: "true")) }
     }
 
     @Test("fleetd killed with SIGKILL while an exec runs: restarted, it resumes and stores the result")
@@ -57,10 +57,8 @@ struct ExecLedgerTests {
         let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: vms + "/vm1.sock")
         defer { agent.stop() }
         let store = try FleetStore(path: directory + "/fleet.db")
-        let id = try await store.pool.write { db in
-            let vm = try VMRegistry.register(db, name: "vm1", socketPath: vms + "/vm1.sock", at: Date().millis)
-            return try ExecLedger.submit(db, vmID: vm, .init(path: "sh", args: ["-c", "sleep 2; echo done"]), at: Date().millis)
-        }
+        let vm = try await store.attachVMs([("vm1", vms + "/vm1.sock")], at: Date().millis)[0]
+        let id = try await store.submitExec(vmID: vm, .init(path: "sh", args: ["-c", "sleep 2; echo done"]), at: Date().millis).id
 
         func startFleetd() throws -> Process {
             let process = Process()
@@ -72,12 +70,12 @@ struct ExecLedgerTests {
         }
         let first = try startFleetd()
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-        var state = ""
-        for _ in 0..<200 where state != "running" {
+        var state: ExecState?
+        for _ in 0..<200 where state != .running {
             try await Task.sleep(for: .milliseconds(25))
-            state = try await store.pool.read { db in try ExecLedger.fetch(db, id: id)?.state } ?? ""
+            state = try await store.exec(id: id)?.record.state
         }
-        #expect(state == "running")
+        #expect(state == .running)
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         #expect(try store.integrityCheck() == "ok")
@@ -88,6 +86,6 @@ struct ExecLedgerTests {
             second.waitUntilExit()
         }
         let done = try await Self.waitForExec(store, id)
-        #expect(done.state == "exited" && done.exitCode == 0 && done.stdout == Data("done\n".utf8))
+        #expect(done.state == .exited && done.exitCode == 0 && done.stdout == Data("done\n".utf8))
     }
 }

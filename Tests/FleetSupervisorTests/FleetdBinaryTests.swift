@@ -1,12 +1,38 @@
-import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
+import Yams
+@testable import FleetStore
 
 /// The fleetd executable: configuration from file, environment and flags; graceful shutdown.
 @Suite("fleetd binary", .serialized)
 struct FleetdBinaryTests {
+    static let configFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/fleetd.yaml").path
+
+    /// Nested YAML keys as fleetd names them (`heartbeat.intervalSeconds`), in document order.
+    static func flatten(_ node: Node, prefix: String = "") -> [(String, String)] {
+        guard let mapping = node.mapping else { return [(prefix, node.string ?? "")] }
+        return mapping.flatMap { key, value in flatten(value, prefix: prefix.isEmpty ? key.string ?? "" : "\(prefix).\(key.string ?? "")") }
+    }
+
+    @Test("config/fleetd.yaml lists every setting fleetd has, with the default fleetd uses, and nothing else")
+    func documentedDefaults() throws {
+        let document = try #require(try Yams.compose(yaml: String(contentsOfFile: Self.configFile, encoding: .utf8)))
+        let documented = Self.flatten(document)
+        let result = try runProcess(AgentProcess.fleetdPath, ["--defaults"])
+        #expect(result.status == 0)
+        let actual = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map { line in
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+        #expect(documented.map(\.0) == actual.map(\.0), "the same keys, in the same order")
+        for (key, value) in actual {
+            #expect(documented.first { $0.0 == key }?.1 == value, "\(key): fleetd's default is \(value)")
+        }
+    }
+
     @Test("config file + FLEETD_* + flags; SIGTERM closes sessions, flushes, exits 0")
     func runAndStop() async throws {
         let directory = try makeTemporaryDirectory("fleetd")
@@ -43,7 +69,7 @@ struct FleetdBinaryTests {
         var pings = 0
         for _ in 0..<100 where pings < 3 {
             try await Task.sleep(for: .milliseconds(100))
-            pings = try await db.pool.read { try Int.fetchOne($0, sql: "SELECT ping_ok FROM vm WHERE name = 'web1'") } ?? 0
+            pings = try await db.database.read { try Int.fetchOne($0, sql: "SELECT ping_ok FROM vm WHERE name = 'web1'") } ?? 0
         }
         // Heartbeats every 0.2 s (the variable won over the file's 30 s).
         #expect(pings >= 3)
@@ -52,7 +78,7 @@ struct FleetdBinaryTests {
         kill(fleetd.processIdentifier, SIGTERM)
         fleetd.waitUntilExit()
         #expect(fleetd.terminationStatus == 0)
-        let last = try await db.pool.read {
+        let last = try await db.database.read {
             try String.fetchOne($0, sql: "SELECT to_state FROM vm_transition ORDER BY id DESC LIMIT 1")
         }
         #expect(last == "disconnected")

@@ -1,8 +1,8 @@
-import FleetStore
 import Foundation
 import GRDB
 import QGA
 import Testing
+@testable import FleetStore
 @testable import FleetSupervisor
 
 @Suite("Inventory facts")
@@ -28,22 +28,22 @@ struct InventoryFactsTests {
         let filesystems = try facts.filesystems(GuestGetFsinfoCommand.decodeResult(Self.recorded("guest-get-fsinfo")))
         let os = try facts.osInfo(GuestGetOSInfoCommand.decodeResult(Self.recorded("guest-get-osinfo")))
         #expect(network.interfaces.count == 4 && network.addresses.count == 5)
-        #expect(network.addresses.contains(Fact(["eth0", "192.0.2.2", "ipv4", 24])))
-        #expect(filesystems.first?.values.prefix(3) == ["/".databaseValue, "vda".databaseValue, "ext4".databaseValue])
+        #expect(network.addresses.contains(AddressFact(interface: "eth0", address: "192.0.2.2", family: .ipv4, prefix: 24)))
+        #expect(filesystems.first.map { [$0.mountpoint, $0.device, $0.type] } == ["/", "vda", "ext4"])
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-inv-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try FleetStore(path: directory.appendingPathComponent("fleet.db").path)
-        try store.pool.write { db in
+        try store.database.write { db in
             let vm = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
             for time in [Millis(1000), 2000] {
                 let changes = [
-                    try FactSpans.replace(db, .agentInfo, vmID: vm, with: facts.agentInfo(info), at: time),
-                    try FactSpans.replace(db, .interface, vmID: vm, with: network.interfaces, at: time),
-                    try FactSpans.replace(db, .address, vmID: vm, with: network.addresses, at: time),
-                    try FactSpans.replace(db, .filesystem, vmID: vm, with: filesystems, at: time),
-                    try FactSpans.replace(db, .osInfo, vmID: vm, with: os, at: time),
+                    try FactSpans.replace(db, vmID: vm, with: facts.agentInfo(info), at: time),
+                    try FactSpans.replace(db, vmID: vm, with: network.interfaces, at: time),
+                    try FactSpans.replace(db, vmID: vm, with: network.addresses, at: time),
+                    try FactSpans.replace(db, vmID: vm, with: filesystems, at: time),
+                    try FactSpans.replace(db, vmID: vm, with: os, at: time),
                 ]
                 #expect(changes.allSatisfy(\.isEmpty) == (time == 2000))
             }
@@ -71,8 +71,8 @@ struct InventoryFactsTests {
     @Test("clock drift is rounded to 100 ms around the host's midpoint")
     func drift() {
         let facts = InventoryFacts()
-        #expect(facts.clockDrift(guestNanoseconds: 10_049_000_000, hostBefore: 9_990, hostAfter: 10_010) == [Fact([Int64(0)])])
-        #expect(facts.clockDrift(guestNanoseconds: 10_060_000_000, hostBefore: 10_000, hostAfter: 10_000) == [Fact([Int64(100)])])
-        #expect(facts.clockDrift(guestNanoseconds: 5_000_000_000, hostBefore: 10_000, hostAfter: 10_000) == [Fact([Int64(-5000)])])
+        #expect(facts.clockDrift(guestNanoseconds: 10_049_000_000, hostBefore: 9_990, hostAfter: 10_010) == [ClockDriftFact(driftMs: 0)])
+        #expect(facts.clockDrift(guestNanoseconds: 10_060_000_000, hostBefore: 10_000, hostAfter: 10_000) == [ClockDriftFact(driftMs: 100)])
+        #expect(facts.clockDrift(guestNanoseconds: 5_000_000_000, hostBefore: 10_000, hostAfter: 10_000) == [ClockDriftFact(driftMs: -5000)])
     }
 }

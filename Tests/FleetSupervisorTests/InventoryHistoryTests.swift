@@ -1,10 +1,10 @@
-import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
 import NIOConcurrencyHelpers
 import QGA
 import Testing
+@testable import FleetStore
 @testable import FleetSupervisor
 
 /// Inventory history and special states, end to end through the supervisor and SQL.
@@ -51,7 +51,7 @@ struct InventoryHistoryTests {
         #expect(try await SupervisorTests.waitFor(store, expected: 1, spans) == 1)
         address.withLockedValue { $0 = "10.0.2.99" }
         #expect(try await SupervisorTests.waitFor(store, expected: 2, spans) == 2)
-        let rows: [Row] = try store.pool.read { db in
+        let rows: [Row] = try store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT address, valid_from, valid_to FROM address ORDER BY id")
         }
         #expect(rows.map { $0["address"] as String } == ["10.0.2.15", "10.0.2.99"])
@@ -98,12 +98,12 @@ struct InventoryHistoryTests {
         defer { agent.stop() }
         #expect(try await SupervisorTests.waitFor(store, expected: ["1", "2"], versions) == ["1", "2"])
         #expect(try await SupervisorTests.waitFor(store, expected: "responsive", SupervisorTests.state("vm1")) == "responsive")
-        let spans: [Row] = try store.pool.read { db in
+        let spans: [Row] = try store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT valid_from, valid_to FROM os_info ORDER BY id")
         }
         try #require(spans.count == 2)
         #expect(spans[0]["valid_to"] as Int64? == spans[1]["valid_from"] as Int64?)
-        let history: [String] = try await store.pool.read { db in
+        let history: [String] = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT to_state FROM vm_transition ORDER BY id")
         }
         #expect(history.contains("frozen") && history.contains("gone"))

@@ -1,8 +1,8 @@
-import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
+@testable import FleetStore
 @testable import FleetSupervisor
 
 /// The supervisor against real agents in a temporary socket directory, checked through SQL.
@@ -25,10 +25,10 @@ struct SupervisorTests {
         _ store: FleetStore, timeout: Double = 20, expected: T, _ query: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let deadline = Date().addingTimeInterval(timeout)
-        var value = try await store.pool.read(query)
+        var value = try await store.database.read(query)
         while value != expected && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            value = try await store.pool.read(query)
+            value = try await store.database.read(query)
         }
         return value
     }
@@ -65,7 +65,7 @@ struct SupervisorTests {
                 """) ?? false
         }
         #expect(loopback)
-        let versions = try await store.pool.read { db in
+        let versions = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT version FROM agent_info JOIN vm ON vm.id = agent_info.vm_id ORDER BY vm.name")
         }
         #expect(versions.count == 2 && versions.contains("7.2.22"))
@@ -82,7 +82,7 @@ struct SupervisorTests {
         running.cancel()
         _ = await running.result
 
-        let history = try await store.pool.read { db in
+        let history = try await store.database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT to_state, reason FROM vm_transition JOIN vm ON vm.id = vm_transition.vm_id
                 WHERE vm.name = 'qga' ORDER BY vm_transition.id
@@ -91,7 +91,7 @@ struct SupervisorTests {
         #expect(history.prefix(4) == ["disconnected: socket appeared", "connecting: connecting", "syncing: connected", "responsive: sync id matched"])
         #expect(history.contains { $0.hasPrefix("unresponsive: 2 heartbeats missed") })
         #expect(try store.integrityCheck() == "ok")
-        let pings = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT ping_ok FROM vm WHERE name = 'fa'") ?? 0 }
+        let pings = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT ping_ok FROM vm WHERE name = 'fa'") ?? 0 }
         #expect(pings > 0)
     }
 }

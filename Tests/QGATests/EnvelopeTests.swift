@@ -70,3 +70,16 @@ struct EnvelopeTests {
         }
     }
 }
+
+@Suite("Refusals")
+struct RefusalTests {
+    @Test("each refusal qemu-ga words is known by its kind; other errors are no refusal")
+    func kinds() {
+        #expect(QGAError.commandNotFound("guest-get-load").refusal == .notFound)
+        #expect(QGAError.commandDisabled("guest-exec").refusal == .disabled)
+        #expect(QGAError.disabledWhileFrozen("guest-get-osinfo").refusal == .frozen)
+        #expect(QGAError(.commandNotFound, "something else entirely").refusal == .unknown)
+        #expect(QGAError.generic("Command guest-exec has been disabled: the agent is in frozen state").refusal == nil)
+        #expect(QGAError.commandFailed("No such file or directory").refusal == nil)
+    }
+}

@@ -9,7 +9,7 @@ import OpenAPIRuntime
 /// outcome after), and turns every error into an `Error` JSON body.
 struct AccessMiddleware: ServerMiddleware {
     let policy: AccessPolicy
-    let store: FleetStore
+    let audit: any AuditTrail
     let logger: Logger
 
     func intercept(
@@ -25,9 +25,7 @@ struct AccessMiddleware: ServerMiddleware {
             let detail = "\(request.method.rawValue) \(request.path ?? "")"
             let now = Date().millis
             let uid = caller.map { Int64($0.uid) } ?? -1
-            auditID = try? await store.pool.write { db in
-                try Audit.begin(db, uid: uid, action: operationID, vmName: vm, detail: detail, at: now)
-            }
+            auditID = try? await audit.beginAudit(uid: uid, action: operationID, vmName: vm, detail: detail, at: now)
         }
         guard policy.tier(of: caller) >= needed else {
             let refused = APIError.forbidden(operation: operationID, needs: needed, caller: caller).closingIfUnread(body).response()
@@ -47,7 +45,7 @@ struct AccessMiddleware: ServerMiddleware {
     private func finishAudit(_ id: Int64?, _ response: HTTPResponse) async {
         guard let id else { return }
         let outcome = "\(response.status.code)"
-        _ = try? await store.pool.write { db in try Audit.finish(db, id: id, outcome: outcome) }
+        try? await audit.finishAudit(id: id, outcome: outcome)
     }
 
     /// An `APIError` as it is; request decoding problems as bad-request; anything else internal.

@@ -2,73 +2,41 @@ import FleetAPIModel
 import FleetStore
 import FleetSupervisor
 import Foundation
-import GRDB
-import NIOCore
 import OpenAPIRuntime
 import Prometheus
 import QGA
 
-/// Timeouts and caps the control API applies to what it asks of agents.
-public struct ControlAPISettings: Sendable {
-    public var commandTimeout: Duration
-    /// freeze, thaw, fstrim: they wait on the guest's disks.
-    public var longCommandTimeout: Duration
-    /// The most a file read returns, whatever the caller asks.
-    public var fileReadLimit: Int64
-
-    public init(commandTimeout: Duration = .seconds(10), longCommandTimeout: Duration = .seconds(300), fileReadLimit: Int64 = 64 << 20) {
-        self.commandTimeout = commandTimeout
-        self.longCommandTimeout = longCommandTimeout
-        self.fileReadLimit = fileReadLimit
-    }
-}
-
-/// The operations of docs/openapi.yaml. Reads come from the store (never from the sessions, so
-/// a listing of 10,000 VMs does not wait on any of them); actions go through the VM's session.
+/// The operations of docs/openapi.yaml. Reads come from the store's reader (never from the
+/// sessions, so a listing of 10,000 VMs does not wait on any of them); actions go through the
+/// VM's session, whatever kind of link it has. Handlers only translate requests and responses.
 struct ControlAPI: APIProtocol {
     let supervisor: Supervisor
-    let store: FleetStore
+    let reader: any FleetReader
     let policy: AccessPolicy
     let registry: PrometheusCollectorRegistry
-    let settings: ControlAPISettings
 
     // MARK: Shared steps
 
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await store.pool.read(body)
-    }
-
-    /// The VM's row, or a not-found error that suggests close names.
+    /// The VM's row — the one the request validation already found, when it did — or a
+    /// not-found error that suggests close names.
     func vmRecord(_ name: String) async throws -> VMRecord {
-        let (record, names) = try await read { db in
-            if let record = try FleetReads.vm(db, named: name) { return (Optional(record), [String]()) }
-            return (nil, try FleetReads.vmNames(db))
+        if let resolved = ResolvedVM.current, resolved.name == name { return resolved }
+        guard let record = try await reader.vm(named: name) else {
+            throw APIError.unknownVM(name, suggestions: NameSuggestions.closest(to: name, in: try await reader.vmNames()))
         }
-        guard let record else { throw APIError.unknownVM(name, suggestions: NameSuggestions.closest(to: name, in: names)) }
         return record
     }
 
-    /// Runs an action on the VM's live connection, turning every way it can fail into an
-    /// `APIError` a person can act on.
-    func withAgent<T: Sendable>(
-        _ name: String, _ action: @Sendable (AgentConnection, VMSession) async throws -> T
-    ) async throws -> T {
-        let session: VMSession
-        let connection: AgentConnection
+    /// Runs an action on the VM, turning every way it can fail into an `APIError` a person can act on.
+    func withAgent<T: Sendable>(_ name: String, _ action: @Sendable (VMActions) async throws -> T) async throws -> T {
+        let actions: VMActions
         do {
-            session = try await supervisor.session(for: name)
-            connection = try await session.connectionForAction()
-        } catch SupervisorError.unknownVM {
-            _ = try await vmRecord(name)  // throws not-found with suggestions
-            throw APIError.internalError("VM '\(name)' vanished")
-        } catch let error as SupervisorError {
-            if case .unavailable(_, let why) = error { throw try await unreachable(name, why.state) }
-            throw APIError.internalError(error.description)
+            actions = try await supervisor.actions(for: name)
         } catch let error as SessionUnavailable {
             throw try await unreachable(name, error.state)
         }
         do {
-            return try await action(connection, session)
+            return try await action(actions)
         } catch let error as AgentConnectionError {
             switch error {
             case .agent(let agentError): throw APIError.agent(name, agentError.errorClass.rawValue, agentError.desc)

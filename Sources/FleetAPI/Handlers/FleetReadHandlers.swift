@@ -1,7 +1,6 @@
 import FleetAPIModel
 import FleetStore
 import Foundation
-import GRDB
 import OpenAPIRuntime
 
 /// whoami, status, listings and the export.
@@ -19,11 +18,8 @@ extension ControlAPI {
     func getStatus(_ input: Operations.GetStatus.Input) async throws -> Operations.GetStatus.Output {
         let all = input.query.vms == .all
         let limit = ClientNumbers.count(input.query.limit ?? 50, within: 0...1_000_000)
-        let (counts, snapshot) = try await read { db in
-            let counts = try FleetReads.stateCounts(db)
-            let snapshot = all ? try FleetSnapshot.read(db) : try FleetSnapshot.read(db, vms: FleetReads.vms(db, notIn: .responsive, limit: limit))
-            return (counts, snapshot)
-        }
+        let counts = try await reader.stateCounts()
+        let snapshot = FleetSnapshot(try await reader.listingFacts(all ? .all : .attention(limit: limit)))
         let total = counts.values.reduce(0, +)
         let attention = total - (counts[.responsive] ?? 0)
         let status = Components.Schemas.FleetStatus(
@@ -40,13 +36,13 @@ extension ControlAPI {
     func listVMs(_ input: Operations.ListVMs.Input) async throws -> Operations.ListVMs.Output {
         let query = input.query
         let filter = try VMFilter(state: query.state, name: query.name, address: query.address, os: query.os)
-        let snapshot = try await read(FleetSnapshot.read)
+        let snapshot = FleetSnapshot(try await reader.listingFacts(.all))
         return .ok(.init(body: .json(snapshot.vms.filter { snapshot.matches($0, filter) }.map(snapshot.summary))))
     }
 
     func exportInventory(_ input: Operations.ExportInventory.Input) async throws -> Operations.ExportInventory.Output {
         let table = input.query.table
-        let report = try await read { db in try InventoryExport.read(db, only: table) }
+        let report = InventoryExport.report(try await reader.inventory(InventoryExport.parts(table)))
         // CSV when the caller prefers it: rendered here, straight from the rows, because a
         // 10,000-VM report decoded and re-encoded on the way cost seconds.
         if Self.preferred(input.headers.accept) == .csv {
@@ -64,9 +60,9 @@ extension ControlAPI {
 
     func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
         let limit = ClientNumbers.count(input.query.limit ?? 100, within: 1...100_000)
-        let entries = try await read { db in try Audit.recent(db, limit: limit) }
+        let entries = try await reader.audit(limit: limit)
         return .ok(.init(body: .json(entries.map {
-            .init(id: $0.id, at: Date(millis: $0.at), uid: $0.uid, action: $0.action, vm: $0.vm, detail: $0.detail, outcome: $0.outcome)
+            .init(id: $0.id, at: Date(millis: $0.at), uid: $0.uid, action: $0.action, vm: $0.vmName, detail: $0.detail, outcome: $0.outcome)
         })))
     }
 }

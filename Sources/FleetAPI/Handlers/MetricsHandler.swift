@@ -1,6 +1,5 @@
 import FleetAPIModel
 import FleetStore
-import GRDB
 import OpenAPIRuntime
 import Prometheus
 
@@ -8,14 +7,10 @@ import Prometheus
 /// from the store at scrape time (exact, and free between scrapes).
 extension ControlAPI {
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
-        let counts = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT state, count(*) FROM vm GROUP BY state").reduce(into: [String: Int]()) {
-                $0[$1[0]] = $1[1]
-            }
-        }
+        let counts = try await reader.stateCounts()
         let descriptor = MetricNameDescriptor(metricName: "fleet_vms", unitName: "", helpText: "VMs by session state")
         for state in VMState.allCases {
-            registry.makeGauge(descriptor: descriptor, labels: [("state", state.rawValue)]).set(Double(counts[state.rawValue] ?? 0))
+            registry.makeGauge(descriptor: descriptor, labels: [("state", state.rawValue)]).set(Double(counts[state] ?? 0))
         }
         return .ok(.init(body: .plainText(HTTPBody(registry.emitToString()))))
     }

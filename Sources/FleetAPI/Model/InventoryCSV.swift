@@ -2,34 +2,37 @@ import FleetAPIModel
 import Foundation
 
 /// One table of the inventory report as CSV, rendered in fleetd straight from the rows. The
-/// columns, their names (the JSON members) and the value formats are those of
-/// `fleetctl export --format csv` over the JSON report — times in RFC 3339 with milliseconds,
-/// integers exact, absent values empty — and a test holds the two paths to the same bytes.
+/// columns are `ExportColumns` (shared with fleetctl); their values are formatted as
+/// `fleetctl export --format csv` formats the JSON report — times in RFC 3339 with
+/// milliseconds, integers exact, absent values empty — and a test holds the two paths to the
+/// same bytes.
 enum InventoryCSV {
     static func render(_ report: Components.Schemas.InventoryExport, table: InventoryExport.Table) -> String {
+        let cells: [[String: String]]
         switch table {
         case .vms:
-            return CSVText.string(
-                header: ["name", "state", "since", "agentVersion", "host-name", "id", "pretty-name", "version-id", "kernel-release",
-                         "machine", "vcpus", "memoryBytes", "lastSeen", "rttMicros", "clockDriftMs"],
-                rows: report.vms.map { vm in
-                    [vm.name, vm.state.rawValue, time(vm.since), text(vm.agentVersion), text(vm.hostName), text(vm.id),
-                     text(vm.prettyName), text(vm.versionId), text(vm.kernelRelease), text(vm.machine), number(vm.vcpus),
-                     number(vm.memoryBytes), time(vm.lastSeen), number(vm.rttMicros), number(vm.clockDriftMs)]
-                })
+            cells = report.vms.map { vm in
+                ["name": vm.name, "state": vm.state.rawValue, "since": time(vm.since), "agentVersion": text(vm.agentVersion),
+                 "host-name": text(vm.hostName), "id": text(vm.id), "pretty-name": text(vm.prettyName), "version-id": text(vm.versionId),
+                 "kernel-release": text(vm.kernelRelease), "machine": text(vm.machine), "vcpus": number(vm.vcpus),
+                 "memoryBytes": number(vm.memoryBytes), "lastSeen": time(vm.lastSeen), "rttMicros": number(vm.rttMicros),
+                 "clockDriftMs": number(vm.clockDriftMs)]
+            }
         case .interfaces:
-            return CSVText.string(
-                header: ["vm", "name", "hardware-address"],
-                rows: report.interfaces.map { [$0.vm, $0.name, text($0.hardwareAddress)] })
+            cells = report.interfaces.map { ["vm": $0.vm, "name": $0.name, "hardware-address": text($0.hardwareAddress)] }
         case .addresses:
-            return CSVText.string(
-                header: ["vm", "interface", "ip-address-type", "ip-address", "prefix"],
-                rows: report.addresses.map { [$0.vm, $0.interface, $0.ipAddressType.rawValue, $0.ipAddress, String($0.prefix)] })
+            cells = report.addresses.map {
+                ["vm": $0.vm, "interface": $0.interface, "ip-address-type": $0.ipAddressType.rawValue, "ip-address": $0.ipAddress,
+                 "prefix": String($0.prefix)]
+            }
         case .filesystems:
-            return CSVText.string(
-                header: ["vm", "mountpoint", "name", "type", "used-bytes", "total-bytes"],
-                rows: report.filesystems.map { [$0.vm, $0.mountpoint, $0.name, $0._type, number($0.usedBytes), number($0.totalBytes)] })
+            cells = report.filesystems.map {
+                ["vm": $0.vm, "mountpoint": $0.mountpoint, "name": $0.name, "type": $0._type, "used-bytes": number($0.usedBytes),
+                 "total-bytes": number($0.totalBytes)]
+            }
         }
+        let columns = ExportColumns.of(table.rawValue)
+        return CSVText.string(header: columns, rows: cells.map { row in columns.map { row[$0] ?? "" } })
     }
 
     private static func text(_ value: String?) -> String { value ?? "" }

@@ -18,14 +18,12 @@ public struct ControlSocketConfig: Sendable {
     public var group: UInt32?
     public var mode: mode_t
     public var policy: AccessPolicy
-    public var settings: ControlAPISettings
 
-    public init(path: String, group: UInt32? = nil, mode: mode_t = 0o660, policy: AccessPolicy, settings: ControlAPISettings = .init()) {
+    public init(path: String, group: UInt32? = nil, mode: mode_t = 0o660, policy: AccessPolicy) {
         self.path = path
         self.group = group
         self.mode = mode
         self.policy = policy
-        self.settings = settings
     }
 }
 
@@ -49,18 +47,20 @@ public enum ControlServer {
     /// The date format both sides use: RFC 3339 with milliseconds.
     public static let openAPIConfiguration = Configuration.fleet
 
+    /// The application over a supervisor's sessions, reading through `reader` and auditing to `audit`.
     public static func makeApplication(
-        config: ControlSocketConfig, supervisor: Supervisor, store: FleetStore, registry: PrometheusCollectorRegistry, logger: Logger
+        config: ControlSocketConfig, supervisor: Supervisor, reader: any FleetReader, audit: any AuditTrail,
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) throws -> some ApplicationProtocol {
         try prepareSocketPath(config.path)
         let router = Router(context: ControlRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: PeerCredentialsMiddleware())
-        let api = ControlAPI(supervisor: supervisor, store: store, policy: config.policy, registry: registry, settings: config.settings)
+        let api = ControlAPI(supervisor: supervisor, reader: reader, policy: config.policy, registry: registry)
         let rules = RequestRules.document
-        let validation = RequestValidationMiddleware(rules: rules) { name in _ = try await api.vmRecord(name) }
+        let validation = RequestValidationMiddleware(rules: rules) { name in try await api.vmRecord(name) }
         try api.registerHandlers(
             on: router, configuration: openAPIConfiguration,
-            middlewares: [AccessMiddleware(policy: config.policy, store: store, logger: logger), validation])
+            middlewares: [AccessMiddleware(policy: config.policy, audit: audit, logger: logger), validation])
         MethodRoutes.register(on: router, paths: rules.paths)
         let path = config.path, mode = config.mode, group = config.group
         return Application(

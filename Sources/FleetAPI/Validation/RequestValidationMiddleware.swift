@@ -1,3 +1,4 @@
+import FleetStore
 import Foundation
 import HTTPTypes
 import OpenAPIRuntime
@@ -8,8 +9,8 @@ import OpenAPIRuntime
 /// `AccessMiddleware`, so the caller's tier is checked before all of it and refusals are audited.
 struct RequestValidationMiddleware: ServerMiddleware {
     let rules: RequestRules
-    /// Throws not-found (with close names) when no VM has this name.
-    let requireVM: @Sendable (String) async throws -> Void
+    /// The VM of this name; throws not-found (with close names) when there is none.
+    let requireVM: @Sendable (String) async throws -> VMRecord
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -21,13 +22,25 @@ struct RequestValidationMiddleware: ServerMiddleware {
         } catch {
             throw APIError.badRequest(error.description).closingIfUnread(body)
         }
+        var vm: VMRecord?
         if operation.path.contains("{name}"), let name = metadata.pathParameters["name"] {
             do {
-                try await requireVM(String(name).removingPercentEncoding ?? String(name))
+                vm = try await requireVM(String(name).removingPercentEncoding ?? String(name))
             } catch let error as APIError {
                 throw error.closingIfUnread(body)
             }
         }
+        // The handler finds the VM here rather than reading it again.
+        return try await ResolvedVM.$current.withValue(vm) {
+            try await checkBody(operationID, operation, request, body, metadata, next)
+        }
+    }
+
+    private func checkBody(
+        _ operationID: String, _ operation: RequestRules.Operation, _ request: HTTPRequest, _ body: HTTPBody?,
+        _ metadata: ServerRequestMetadata,
+        _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
         guard let bodyRule = operation.body else {
             // A body nobody asked for is left unread (Hummingbird discards it), unless it is
             // declared larger than any route takes.

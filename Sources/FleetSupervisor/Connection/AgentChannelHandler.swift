@@ -206,7 +206,8 @@ final class AgentChannelHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         lastActivity = context.eventLoop.now
-        decoder.limits.maxMessageBytes = ReplyAllowance.cap(outstanding: pending.values.lazy.map(\.command), configured: replyCap)
+        decoder.limits.maxMessageBytes = ReplyAllowance.cap(
+            largeOutstanding: pending.values.contains { !ReplyAllowance.isSmall($0.command) }, configured: replyCap)
         var events: [QGAStreamEvent] = []
         buffer.withUnsafeReadableBytes { raw in
             decoder.feed(raw) { events.append($0) }

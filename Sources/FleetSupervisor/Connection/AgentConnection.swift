@@ -3,24 +3,42 @@ import NIOCore
 import NIOPosix
 import QGA
 
-/// One connection to a VM's agent socket: connect, sync, then typed calls. Safe to use from any
-/// task; all state lives on the channel's event loop.
-public final class AgentConnection: Sendable {
+/// How a persistent connection synchronises: 0xFF + guest-sync-delimited resent every
+/// `resendEvery` until the newest id returns, for at most `timeout`.
+public struct SyncSettings: Sendable, Equatable {
+    public var resendEvery: Duration
+    public var timeout: Duration
+
+    public init(resendEvery: Duration = .milliseconds(500), timeout: Duration = .seconds(5)) {
+        self.resendEvery = resendEvery
+        self.timeout = timeout
+    }
+}
+
+/// One persistent, exclusive connection to a VM's agent socket (the `-chardev socket` QEMU
+/// gives the VM): connect, sync, then typed calls and a heartbeat on the channel's event loop.
+/// The first kind of `AgentLink`. Safe to use from any task; all state lives on the event loop.
+public final class AgentConnection: AgentLink {
     public let channel: any Channel
     private let countersBox: NIOLockedValueBox<ConnectionCounters>
+    private let timeouts: LinkTimeouts
+    private let syncSettings: SyncSettings
 
     /// Replies a reply may not exceed by default: a full 16 MiB exec capture in base64 fits.
     public static let defaultLimits = QGAStreamLimits(maxMessageBytes: 32 << 20, maxTokens: 2 << 20, maxDepth: 64)
 
-    private init(channel: any Channel, counters: NIOLockedValueBox<ConnectionCounters>) {
+    private init(channel: any Channel, counters: NIOLockedValueBox<ConnectionCounters>, timeouts: LinkTimeouts, sync: SyncSettings) {
         self.channel = channel
         self.countersBox = counters
+        self.timeouts = timeouts
+        self.syncSettings = sync
     }
 
-    /// Connects to a unix socket (the `-chardev socket` QEMU gives the VM).
+    /// Connects to a unix socket.
     public static func connect(
         unixSocket path: String, on group: any EventLoopGroup, limits: QGAStreamLimits = defaultLimits,
-        connectTimeout: TimeAmount = .seconds(5)
+        connectTimeout: TimeAmount = .seconds(5),
+        timeouts: LinkTimeouts = LinkTimeouts(routine: .seconds(5), long: .seconds(60)), sync: SyncSettings = SyncSettings()
     ) async throws -> AgentConnection {
         let counters = NIOLockedValueBox(ConnectionCounters())
         let channel = try await ClientBootstrap(group: group)
@@ -32,7 +50,25 @@ public final class AgentConnection: Sendable {
             }
             .connect(unixDomainSocketPath: path)
             .get()
-        return AgentConnection(channel: channel, counters: counters)
+        return AgentConnection(channel: channel, counters: counters, timeouts: timeouts, sync: sync)
+    }
+
+    // MARK: AgentLink
+
+    public var supportsPersistentHeartbeat: Bool { true }
+    public var isOpen: Bool { channel.isActive }
+
+    public func synchronize() async throws {
+        try await sync(resendEvery: syncSettings.resendEvery.timeAmount, timeout: syncSettings.timeout.timeAmount)
+    }
+
+    public func send(_ request: QGARequest, successResponse: Bool, within timeout: AgentTimeout) async throws -> QGAReply? {
+        try await send(request, successResponse: successResponse, timeout: timeouts.duration(timeout).timeAmount)
+    }
+
+    public func closed() async -> String? {
+        try? await channel.closeFuture.get()
+        return counters.closedBecause
     }
 
     public var counters: ConnectionCounters { countersBox.withLockedValue { $0 } }
@@ -64,29 +100,13 @@ public final class AgentConnection: Sendable {
         }
     }
 
-    /// A typed call. Agent errors, timeouts and results that do not fit the schema throw
-    /// `AgentConnectionError`. For success-response false commands, silence for `timeout` is success.
+    /// A typed call with an exact timeout (tests, and callers that know better than a class).
     public func call<C: QGACommand>(_ command: C.Type, _ arguments: C.Arguments, timeout: TimeAmount) async throws -> C.Result {
-        let reply = try await send(command.request(arguments), successResponse: C.successResponse, timeout: timeout)
-        guard let reply else { return try Self.decode(command, .object(JSONObject())) }
-        switch reply.outcome {
-        case .failure(let error):
-            FleetMetrics.agentError(.agent(error))
-            throw AgentConnectionError.agent(error)
-        case .success(let value): return try Self.decode(command, value)
-        }
+        try await call(command, arguments, within: .exactly(.nanoseconds(timeout.nanoseconds)))
     }
 
     public func call<C: QGACommand>(_ command: C.Type, timeout: TimeAmount) async throws -> C.Result where C.Arguments == QGAEmpty {
         try await call(command, QGAEmpty(), timeout: timeout)
-    }
-
-    private static func decode<C: QGACommand>(_ command: C.Type, _ value: JSONValue) throws -> C.Result {
-        do {
-            return try C.decodeResult(value)
-        } catch {
-            throw AgentConnectionError.invalidResult(command: C.name, error)
-        }
     }
 
     /// Starts pinging on the channel's event loop (replacing any earlier heartbeat). Every

@@ -1,5 +1,4 @@
 import FleetStore
-import GRDB
 import QGA
 
 /// Why a guest's answer was not stored. Recorded (counted per VM and reason), never fatal.
@@ -23,7 +22,7 @@ public struct InventoryLimits: Sendable, Equatable {
     public init() {}
 }
 
-/// Turns typed agent results into the store's facts (one `Fact` per row of a span table),
+/// Turns typed agent results into the store's facts (one record per row of a span table),
 /// checking every string and count against `InventoryLimits` first. Functions throw
 /// `InventoryRejection` (declared untyped: typed throws mixed with untyped ones crash the
 /// Swift 6.3 compiler's SIL generation in callers).
@@ -32,116 +31,122 @@ public struct InventoryFacts: Sendable {
 
     public init(limits: InventoryLimits = InventoryLimits()) { self.limits = limits }
 
-    private func text(_ value: String?, _ what: String) throws -> DatabaseValue {
-        guard let value else { return .null }
+    private func text(_ value: String, _ what: String) throws -> String {
         guard value.utf8.count <= limits.maxString else {
             throw InventoryRejection(reason: "string too long", detail: "\(what): \(value.utf8.count) bytes, limit \(limits.maxString)")
         }
-        return value.databaseValue
+        return value
+    }
+
+    private func text(_ value: String?, _ what: String) throws -> String? {
+        try value.map { try text($0, what) }
     }
 
     private func count(_ n: Int, _ limit: Int, _ what: String) throws {
         guard n <= limit else { throw InventoryRejection(reason: "too many \(what)", detail: "\(n), limit \(limit)") }
     }
 
-    public func agentInfo(_ info: GuestAgentInfo) throws -> [Fact] {
+    public func agentInfo(_ info: GuestAgentInfo) throws -> [AgentInfoFact] {
         try count(info.supportedCommands.count, limits.maxCommands, "commands")
-        var names: [JSONValue] = []
-        for command in info.supportedCommands where command.enabled {
-            _ = try text(command.name, "command name")
-            names.append(.string(command.name))
-        }
-        let json = JSONWriter(style: .compact).string(.array(names))
-        return [Fact(databaseValues: [try text(info.version, "version"), json.databaseValue])]
+        let names = try info.supportedCommands.filter(\.enabled).map { try text($0.name, "command name") }
+        return [AgentInfoFact(version: try text(info.version, "version"), enabledCommands: names)]
     }
 
-    public func osInfo(_ os: GuestOSInfo) throws -> [Fact] {
-        [Fact(databaseValues: [
-            try text(os.id, "id"), try text(os.name, "name"), try text(os.prettyName, "pretty-name"),
-            try text(os.version, "version"), try text(os.versionId, "version-id"), try text(os.variant, "variant"),
-            try text(os.variantId, "variant-id"), try text(os.kernelRelease, "kernel-release"),
-            try text(os.kernelVersion, "kernel-version"), try text(os.machine, "machine"),
-        ])]
+    public func osInfo(_ os: GuestOSInfo) throws -> [OSInfoFact] {
+        [OSInfoFact(
+            osId: try text(os.id, "id"), name: try text(os.name, "name"), prettyName: try text(os.prettyName, "pretty-name"),
+            version: try text(os.version, "version"), versionId: try text(os.versionId, "version-id"),
+            variant: try text(os.variant, "variant"), variantId: try text(os.variantId, "variant-id"),
+            kernelRelease: try text(os.kernelRelease, "kernel-release"), kernelVersion: try text(os.kernelVersion, "kernel-version"),
+            machine: try text(os.machine, "machine"))]
     }
 
-    public func hostName(_ name: GuestHostName) throws -> [Fact] {
-        [Fact(databaseValues: [try text(name.hostName, "host-name")])]
+    public func hostName(_ name: GuestHostName) throws -> [HostNameFact] {
+        [HostNameFact(hostName: try text(name.hostName, "host-name"))]
     }
 
-    public func timezone(_ zone: GuestTimezone) throws -> [Fact] {
-        [Fact(databaseValues: [try text(zone.zone, "zone"), zone.offset.databaseValue])]
+    public func timezone(_ zone: GuestTimezone) throws -> [TimezoneFact] {
+        [TimezoneFact(zone: try text(zone.zone, "zone"), offsetSeconds: zone.offset)]
     }
 
     /// Interfaces and their addresses (two span tables).
-    public func network(_ interfaces: [GuestNetworkInterface]) throws -> (interfaces: [Fact], addresses: [Fact]) {
+    public func network(_ interfaces: [GuestNetworkInterface]) throws -> (interfaces: [InterfaceFact], addresses: [AddressFact]) {
         try count(interfaces.count, limits.maxInterfaces, "interfaces")
-        var interfaceFacts: [Fact] = []
-        var addressFacts: [Fact] = []
+        var interfaceFacts: [InterfaceFact] = []
+        var addressFacts: [AddressFact] = []
         for interface in interfaces {
             let name = try text(interface.name, "interface name")
-            interfaceFacts.append(Fact(databaseValues: [name, try text(interface.hardwareAddress, "hardware-address")]))
+            interfaceFacts.append(InterfaceFact(name: name, hardwareAddress: try text(interface.hardwareAddress, "hardware-address")))
             let addresses = interface.ipAddresses ?? []
             try count(addresses.count, limits.maxAddressesPerInterface, "addresses on \(interface.name)")
             for address in addresses {
-                guard address.ipAddressType == .ipv4 || address.ipAddressType == .ipv6 else {
+                guard let family = AddressFamily(rawValue: address.ipAddressType.rawValue) else {
                     throw InventoryRejection(reason: "unknown address type", detail: address.ipAddressType.rawValue)
                 }
                 guard (0...128).contains(address.prefix) else {
                     throw InventoryRejection(reason: "impossible prefix", detail: "\(address.ipAddress)/\(address.prefix)")
                 }
-                addressFacts.append(Fact(databaseValues: [
-                    name, try text(address.ipAddress, "ip-address"), address.ipAddressType.rawValue.databaseValue,
-                    address.prefix.databaseValue,
-                ]))
+                addressFacts.append(AddressFact(
+                    interface: name, address: try text(address.ipAddress, "ip-address"), family: family, prefix: address.prefix))
             }
         }
         return (interfaceFacts, addressFacts)
     }
 
-    public func filesystems(_ filesystems: [GuestFilesystemInfo]) throws -> [Fact] {
+    /// Each interface's counters, where the agent reported them.
+    public func counters(_ interfaces: [GuestNetworkInterface]) -> [InterfaceCounters] {
+        interfaces.compactMap { interface in
+            interface.statistics.map { s in
+                InterfaceCounters(
+                    name: interface.name, rxBytes: Int64(clamping: s.rxBytes), rxPackets: Int64(clamping: s.rxPackets),
+                    rxErrs: Int64(clamping: s.rxErrs), rxDropped: Int64(clamping: s.rxDropped), txBytes: Int64(clamping: s.txBytes),
+                    txPackets: Int64(clamping: s.txPackets), txErrs: Int64(clamping: s.txErrs), txDropped: Int64(clamping: s.txDropped))
+            }
+        }
+    }
+
+    public func filesystems(_ filesystems: [GuestFilesystemInfo]) throws -> [FilesystemFact] {
         try count(filesystems.count, limits.maxFilesystems, "filesystems")
-        var facts: [Fact] = []
-        for fs in filesystems {
+        return try filesystems.map { fs in
             let disks = JSONWriter(style: .compact).string(QAPIEncoder().encode(fs.disk))
-            facts.append(Fact(databaseValues: [
-                try text(fs.mountpoint, "mountpoint"), try text(fs.name, "name"), try text(fs.type, "type"),
-                try text(disks, "disk"),
-            ]))
+            return FilesystemFact(
+                mountpoint: try text(fs.mountpoint, "mountpoint"), device: try text(fs.name, "name"), type: try text(fs.type, "type"),
+                disks: try text(disks, "disk"))
         }
-        return facts
     }
 
-    public func vcpus(_ vcpus: [GuestLogicalProcessor]) throws -> [Fact] {
+    public func usage(_ filesystems: [GuestFilesystemInfo]) -> [FilesystemUsage] {
+        filesystems.map {
+            FilesystemUsage(mountpoint: $0.mountpoint, usedBytes: $0.usedBytes.map { Int64(clamping: $0) },
+                            totalBytes: $0.totalBytes.map { Int64(clamping: $0) })
+        }
+    }
+
+    public func vcpus(_ vcpus: [GuestLogicalProcessor]) throws -> [VcpuFact] {
         try count(vcpus.count, limits.maxVcpus, "vcpus")
-        return vcpus.map {
-            Fact(databaseValues: [$0.logicalId.databaseValue, $0.online.databaseValue, $0.canOffline?.databaseValue ?? .null])
-        }
+        return vcpus.map { VcpuFact(logicalId: $0.logicalId, online: $0.online, canOffline: $0.canOffline) }
     }
 
-    public func memory(_ info: GuestMemoryBlockInfo, blocks: [GuestMemoryBlock]?) -> [Fact] {
-        [Fact(databaseValues: [
-            Int64(clamping: info.size).databaseValue,
-            blocks.map { Int64($0.count).databaseValue } ?? .null,
-            blocks.map { Int64($0.filter(\.online).count).databaseValue } ?? .null,
-        ])]
+    public func memory(_ info: GuestMemoryBlockInfo, blocks: [GuestMemoryBlock]?) -> [MemoryFact] {
+        [MemoryFact(
+            blockSize: Int64(clamping: info.size), blocks: blocks.map { Int64($0.count) },
+            blocksOnline: blocks.map { Int64($0.filter(\.online).count) })]
     }
 
-    public func users(_ users: [GuestUser]) throws -> [Fact] {
+    public func users(_ users: [GuestUser]) throws -> [UserSessionFact] {
         try count(users.count, limits.maxUsers, "users")
-        var facts: [Fact] = []
-        for user in users {
+        return try users.map { user in
             guard user.loginTime.isFinite else { throw InventoryRejection(reason: "impossible login time", detail: user.user) }
-            facts.append(Fact(databaseValues: [try text(user.user, "user"), try text(user.domain, "domain"), user.loginTime.databaseValue]))
+            return UserSessionFact(userName: try text(user.user, "user"), domain: try text(user.domain, "domain"), loginTime: user.loginTime)
         }
-        return facts
     }
 
     /// Guest clock minus host clock, rounded to 100 ms so that steady clocks write nothing new.
     /// `hostBefore`/`hostAfter` bracket the call; their midpoint is the host's reading.
-    public func clockDrift(guestNanoseconds: Int64, hostBefore: Millis, hostAfter: Millis) -> [Fact] {
+    public func clockDrift(guestNanoseconds: Int64, hostBefore: Millis, hostAfter: Millis) -> [ClockDriftFact] {
         let host = (hostBefore + hostAfter) / 2
         let drift = guestNanoseconds / 1_000_000 - host
         let rounded = (drift >= 0 ? drift + 50 : drift - 50) / 100 * 100
-        return [Fact([rounded])]
+        return [ClockDriftFact(driftMs: rounded)]
     }
 }

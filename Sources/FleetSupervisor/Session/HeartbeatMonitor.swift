@@ -38,7 +38,7 @@ final class HeartbeatMonitor: Sendable {
             if !wasAnswering { events.yield(.answered) }
         case .failed(let error):
             answering.withLockedValue { $0 = false }
-            if case .agent(let agentError) = error, VMSession.isFrozenError(agentError) {
+            if case .agent(let agentError) = error, agentError.refusal == .frozen {
                 events.yield(.frozen)
             } else if error != .interrupted {
                 writer.heartbeat(vmID: vmID) { $0.recordMiss() }

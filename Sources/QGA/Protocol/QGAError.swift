@@ -48,6 +48,17 @@ public struct QGAError: Error, Hashable, Sendable, Codable, CustomStringConverti
         QGAError(.commandNotFound, "Command \(name) has been disabled: the agent is in frozen state")
     }
 
+    /// Why an agent refused to run a command at all, read from the texts above (the wire carries
+    /// only a class and a description): nil for any other error, including a command that ran
+    /// and failed.
+    public var refusal: QGARefusal? {
+        guard errorClass == .commandNotFound else { return nil }
+        if desc.hasPrefix("Command "), desc.hasSuffix(" has been disabled: the agent is in frozen state") { return .frozen }
+        if desc.hasPrefix("Command "), desc.hasSuffix(" has been disabled") { return .disabled }
+        if desc.hasPrefix("The command "), desc.hasSuffix(" has not been found") { return .notFound }
+        return .unknown
+    }
+
     /// The generic "unsupported" error qemu-ga returns for what a platform cannot do.
     public static let unsupported = QGAError(.genericError, "this feature or command is not currently supported")
 
@@ -72,6 +83,18 @@ public struct QGAError: Error, Hashable, Sendable, Codable, CustomStringConverti
     public init(_ streamError: QGAStreamError) {
         self.init(.genericError, streamError.description)
     }
+}
+
+/// The ways an agent refuses a command (QGA's CommandNotFound class).
+public enum QGARefusal: Sendable, Equatable {
+    /// The agent has no such command.
+    case notFound
+    /// Blocked by its configuration (`-b`/`block-rpcs`, or absent from `-a`/`allow-rpcs`).
+    case disabled
+    /// Disabled while the guest's filesystems are frozen (everything but a few commands).
+    case frozen
+    /// CommandNotFound with a description neither qemu-ga nor fleet-agent uses.
+    case unknown
 }
 
 /// A QGA reply that did not have the shape of one (from a broken or hostile agent).

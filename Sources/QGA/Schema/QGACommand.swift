@@ -10,12 +10,16 @@ public protocol QGACommand: Sendable {
     static var origin: QGACommandOrigin { get }
     /// Whether a frozen agent still runs it.
     static var allowedWhileFrozen: Bool { get }
+    /// Whether any sane agent answers it in well under a megabyte (pings, syncs, inventory),
+    /// so a host may cap its replies far below what a file read or exec output needs.
+    static var smallReply: Bool { get }
 }
 
 extension QGACommand {
     public static var successResponse: Bool { true }
     public static var origin: QGACommandOrigin { .baseline }
     public static var allowedWhileFrozen: Bool { false }
+    public static var smallReply: Bool { false }
 
     /// A request for this command with typed arguments (omitted when the command takes none).
     public static func request(_ arguments: Arguments, id: JSONValue? = nil) -> QGARequest {

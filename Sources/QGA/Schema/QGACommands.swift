@@ -1,9 +1,11 @@
-// Every command, one type each. Names follow the wire name in UpperCamelCase + "Command".
+// Every baseline command (the QEMU 2.5 schema), one type each; newer ones are in QGACommandsNewer.swift.
+// Names follow the wire name in UpperCamelCase + "Command".
 
 public enum GuestSyncDelimitedCommand: QGACommand {
     public typealias Arguments = GuestSyncArguments
     public typealias Result = Int64
     public static let name = "guest-sync-delimited"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -11,6 +13,7 @@ public enum GuestSyncCommand: QGACommand {
     public typealias Arguments = GuestSyncArguments
     public typealias Result = Int64
     public static let name = "guest-sync"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -18,6 +21,7 @@ public enum GuestPingCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = QGAEmpty
     public static let name = "guest-ping"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -26,18 +30,21 @@ public enum GuestGetTimeCommand: QGACommand {
     /// Nanoseconds since the epoch.
     public typealias Result = Int64
     public static let name = "guest-get-time"
+    public static let smallReply = true
 }
 
 public enum GuestSetTimeCommand: QGACommand {
     public typealias Arguments = GuestSetTimeArguments
     public typealias Result = QGAEmpty
     public static let name = "guest-set-time"
+    public static let smallReply = true
 }
 
 public enum GuestInfoCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = GuestAgentInfo
     public static let name = "guest-info"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -45,6 +52,7 @@ public enum GuestShutdownCommand: QGACommand {
     public typealias Arguments = GuestShutdownArguments
     public typealias Result = QGAEmpty
     public static let name = "guest-shutdown"
+    public static let smallReply = true
     public static let successResponse = false
 }
 
@@ -53,12 +61,14 @@ public enum GuestFileOpenCommand: QGACommand {
     /// The handle.
     public typealias Result = Int64
     public static let name = "guest-file-open"
+    public static let smallReply = true
 }
 
 public enum GuestFileCloseCommand: QGACommand {
     public typealias Arguments = GuestFileHandleArguments
     public typealias Result = QGAEmpty
     public static let name = "guest-file-close"
+    public static let smallReply = true
 }
 
 public enum GuestFileReadCommand: QGACommand {
@@ -71,6 +81,7 @@ public enum GuestFileWriteCommand: QGACommand {
     public typealias Arguments = GuestFileWriteArguments
     public typealias Result = GuestFileWrite
     public static let name = "guest-file-write"
+    public static let smallReply = true
 }
 
 public enum GuestFileSeekCommand: QGACommand {
@@ -89,6 +100,7 @@ public enum GuestFsfreezeStatusCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = GuestFsfreezeStatus
     public static let name = "guest-fsfreeze-status"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -97,6 +109,7 @@ public enum GuestFsfreezeFreezeCommand: QGACommand {
     /// Filesystems frozen.
     public typealias Result = Int64
     public static let name = "guest-fsfreeze-freeze"
+    public static let smallReply = true
 }
 
 public enum GuestFsfreezeFreezeListCommand: QGACommand {
@@ -110,6 +123,7 @@ public enum GuestFsfreezeThawCommand: QGACommand {
     /// Filesystems thawed.
     public typealias Result = Int64
     public static let name = "guest-fsfreeze-thaw"
+    public static let smallReply = true
     public static let allowedWhileFrozen = true
 }
 
@@ -144,12 +158,14 @@ public enum GuestNetworkGetInterfacesCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = [GuestNetworkInterface]
     public static let name = "guest-network-get-interfaces"
+    public static let smallReply = true
 }
 
 public enum GuestGetVcpusCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = [GuestLogicalProcessor]
     public static let name = "guest-get-vcpus"
+    public static let smallReply = true
 }
 
 public enum GuestSetVcpusCommand: QGACommand {
@@ -163,6 +179,7 @@ public enum GuestGetFsinfoCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = [GuestFilesystemInfo]
     public static let name = "guest-get-fsinfo"
+    public static let smallReply = true
 }
 
 public enum GuestSetUserPasswordCommand: QGACommand {
@@ -175,6 +192,7 @@ public enum GuestGetMemoryBlocksCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = [GuestMemoryBlock]
     public static let name = "guest-get-memory-blocks"
+    public static let smallReply = true
 }
 
 public enum GuestSetMemoryBlocksCommand: QGACommand {
@@ -187,6 +205,7 @@ public enum GuestGetMemoryBlockInfoCommand: QGACommand {
     public typealias Arguments = QGAEmpty
     public typealias Result = GuestMemoryBlockInfo
     public static let name = "guest-get-memory-block-info"
+    public static let smallReply = true
 }
 
 public enum GuestExecStatusCommand: QGACommand {
@@ -199,99 +218,5 @@ public enum GuestExecCommand: QGACommand {
     public typealias Arguments = GuestExecArguments
     public typealias Result = GuestExec
     public static let name = "guest-exec"
-}
-
-// Added by QEMU after the baseline schema, all served by qemu-ga 7.2 on Linux.
-
-public enum GuestGetHostNameCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = GuestHostName
-    public static let name = "guest-get-host-name"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetUsersCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestUser]
-    public static let name = "guest-get-users"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetTimezoneCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = GuestTimezone
-    public static let name = "guest-get-timezone"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetOSInfoCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = GuestOSInfo
-    public static let name = "guest-get-osinfo"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetDevicesCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestDeviceInfo]
-    public static let name = "guest-get-devices"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetDisksCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestDiskInfo]
-    public static let name = "guest-get-disks"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestSSHGetAuthorizedKeysCommand: QGACommand {
-    public typealias Arguments = GuestSSHGetAuthorizedKeysArguments
-    public typealias Result = GuestAuthorizedKeys
-    public static let name = "guest-ssh-get-authorized-keys"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestSSHAddAuthorizedKeysCommand: QGACommand {
-    public typealias Arguments = GuestSSHAddAuthorizedKeysArguments
-    public typealias Result = QGAEmpty
-    public static let name = "guest-ssh-add-authorized-keys"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestSSHRemoveAuthorizedKeysCommand: QGACommand {
-    public typealias Arguments = GuestSSHRemoveAuthorizedKeysArguments
-    public typealias Result = QGAEmpty
-    public static let name = "guest-ssh-remove-authorized-keys"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetDiskstatsCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestDiskStatsInfo]
-    public static let name = "guest-get-diskstats"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-public enum GuestGetCpustatsCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestCpuStats]
-    public static let name = "guest-get-cpustats"
-    public static let origin = QGACommandOrigin.qemu72
-}
-
-// After qemu-ga 7.2.
-
-public enum GuestNetworkGetRouteCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = [GuestNetworkRoute]
-    public static let name = "guest-network-get-route"
-    public static let origin = QGACommandOrigin.later
-}
-
-public enum GuestGetLoadCommand: QGACommand {
-    public typealias Arguments = QGAEmpty
-    public typealias Result = GuestLoadAverage
-    public static let name = "guest-get-load"
-    public static let origin = QGACommandOrigin.later
+    public static let smallReply = true
 }

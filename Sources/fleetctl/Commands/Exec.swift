@@ -46,16 +46,18 @@ struct ExecRun: AsyncParsableCommand {
     var input: String?
     @Option(name: .long, help: ArgumentHelp("Set an environment variable in the guest. Repeatable.", valueName: "NAME=VALUE"))
     var env: [String] = []
-    @Option(name: .shortAndLong, help: "Format of the per-VM table with --all/--filter: table, json, ndjson, yaml or csv.")
-    var format: OutputFormat = .table
-    @Argument(help: ArgumentHelp("The VM (unless --all or --filter), then `--` and the command with its arguments.", valueName: "vm -- command"))
-    var words: [String] = []
+    @OptionGroup(title: "Output (the per-VM table with --all/--filter)") var output: FormatOnlyOptions
+    @Argument(help: ArgumentHelp("The VM (unless --all or --filter).", valueName: "vm"))
+    var vm: String?
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("After `--`: the command and its arguments, untouched.", valueName: "command"))
+    var command: [String] = []
 
     static let fleetFailure: Int32 = 125
 
     func validate() throws {
         let many = all || !filters.filter.isEmpty
-        guard words.count >= (many ? 1 : 2) else {
+        if many, let vm { throw ValidationError("give either a VM ('\(vm)') or --all/--filter, not both") }
+        guard !command.isEmpty, many || vm != nil else {
             throw ValidationError(many ? "give the command after --" : "give the VM and the command: fleetctl exec VM -- CMD ARGS…")
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
@@ -69,15 +71,13 @@ struct ExecRun: AsyncParsableCommand {
         if let stdinBytes, stdinBytes.count > Self.inputLimit {
             throw ValidationError("--input is \(stdinBytes.count) bytes; an exec takes at most \(Self.inputLimit) (copy larger input with `fleetctl file put` first)")
         }
-        let many = all || !filters.filter.isEmpty
-        let command = many ? words : Array(words.dropFirst())
         let request = Components.Schemas.ExecRequest(
             path: command[0], args: Array(command.dropFirst()), env: env.isEmpty ? nil : env,
             input: stdinBytes.map { Base64EncodedData(Array($0)) }, timeoutSeconds: timeout)
-        if many {
-            try await runMany(request)
+        if let vm {
+            try await runOne(vm: vm, request)
         } else {
-            try await runOne(vm: words[0], request)
+            try await runMany(request)
         }
     }
 
@@ -119,7 +119,7 @@ struct ExecRun: AsyncParsableCommand {
             }
         }
         let columns = [Column("vm"), Column("state"), Column("exitCode", "EXIT"), Column("stdout"), Column("stderr"), Column("id")]
-        Output.write(Renderer(format: format, defaultColumns: columns, chosen: nil).render(results, projected: false))
+        Output.write(Renderer(format: output.resolved(), defaultColumns: columns, chosen: nil).render(results, projected: false))
         let failed = results.contains { $0["exitCode"]?.int64Value != 0 && !detach }
         if failed { throw ExitCode(1) }
     }
@@ -217,9 +217,10 @@ struct ExecShow: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The exec id.") var id: Int64
     @Option(name: .long, help: "Wait up to this many seconds for it to finish.") var wait: Double?
-    @Option(name: .shortAndLong, help: "Output format: table, json, ndjson or yaml.") var format: OutputFormat = .table
+    @OptionGroup var output: FormatOnlyOptions
 
     func run() async throws {
+        let format = output.resolved()
         let detail = try await connection.run { client in
             try await client.api.getExec(path: .init(id: id), query: .init(wait: wait.map { min(300, $0) })).ok.body.json
         }

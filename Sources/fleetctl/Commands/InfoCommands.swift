@@ -7,9 +7,10 @@ struct WhoAmI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whoami", abstract: "Who fleetd sees you as, and your tier.", discussion: "Example:\n  fleetctl whoami")
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .shortAndLong, help: "Output format: table, json, ndjson or yaml.") var format: OutputFormat = .table
+    @OptionGroup var output: FormatOnlyOptions
 
     func run() async throws {
+        let format = output.resolved()
         let caller = try await connection.run { client in try await client.api.whoAmI().ok.body.json }
         if format == .table {
             Output.write("uid \(caller.uid), gid \(caller.gid): \(caller.tier.rawValue)\n")

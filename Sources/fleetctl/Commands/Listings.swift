@@ -165,23 +165,25 @@ struct Export: AsyncParsableCommand {
     enum Table: String, CaseIterable, ExpressibleByArgument { case vms, interfaces, addresses, filesystems }
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .shortAndLong, help: "Output format: csv, json, ndjson, yaml or table.") var format: OutputFormat = .csv
+    @OptionGroup(title: "Output (csv unless told otherwise)") var formatOption: FormatOnlyOptions
     @Option(name: .long, help: "Which table (vms, interfaces, addresses, filesystems).") var table: Table?
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file")) var output: String?
     @Option(name: .long, help: ArgumentHelp("Comma-separated columns to keep.", valueName: "col,col")) var columns: String?
 
-    static let defaultColumns: [Table: [Column]] = [
-        .vms: [Column("name"), Column("state", nil, .state), Column("since", nil, .time), Column("agentVersion"), Column("host-name"),
-               Column("id", "OS ID"), Column("pretty-name", "OS"), Column("version-id"), Column("kernel-release"), Column("machine"),
-               Column("vcpus"), Column("memoryBytes", "MEMORY", .bytes), Column("lastSeen", nil, .time), Column("rttMicros", "RTT", .micros),
-               Column("clockDriftMs")],
-        .interfaces: [Column("vm"), Column("name"), Column("hardware-address")],
-        .addresses: [Column("vm"), Column("interface"), Column("ip-address-type"), Column("ip-address"), Column("prefix")],
-        .filesystems: [Column("vm"), Column("mountpoint"), Column("name"), Column("type"), Column("used-bytes", nil, .bytes),
-                       Column("total-bytes", nil, .bytes)],
+    /// How the shared export columns (`ExportColumns`) are titled and shown in a table.
+    static let presentation: [String: Column] = [
+        "state": Column("state", nil, .state), "since": Column("since", nil, .time), "id": Column("id", "OS ID"),
+        "pretty-name": Column("pretty-name", "OS"), "memoryBytes": Column("memoryBytes", "MEMORY", .bytes),
+        "lastSeen": Column("lastSeen", nil, .time), "rttMicros": Column("rttMicros", "RTT", .micros),
+        "used-bytes": Column("used-bytes", nil, .bytes), "total-bytes": Column("total-bytes", nil, .bytes),
     ]
 
+    static func defaultColumns(_ table: Table) -> [Column] {
+        ExportColumns.of(table.rawValue).map { presentation[$0] ?? Column($0) }
+    }
+
     func run() async throws {
+        let format = formatOption.resolved(.csv)
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let which = table ?? .vms
         let text: String
@@ -203,7 +205,7 @@ struct Export: AsyncParsableCommand {
                 text = Renderer(format: format, defaultColumns: [], chosen: nil).render(object: object)
             } else {
                 let rows = object[which.rawValue]?.arrayValue?.compactMap(\.objectValue) ?? []
-                let renderer = Renderer(format: format, defaultColumns: Self.defaultColumns[which] ?? [], chosen: chosen, colour: output == nil && Terminal.isColourCapable)
+                let renderer = Renderer(format: format, defaultColumns: Self.defaultColumns(which), chosen: chosen, colour: output == nil && Terminal.isColourCapable)
                 text = renderer.render(rows, projected: chosen != nil)
             }
         }

@@ -19,9 +19,10 @@ struct Show: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
-    @Option(name: .shortAndLong, help: "Output format: table, json, ndjson or yaml.") var format: OutputFormat = .table
+    @OptionGroup var output: FormatOnlyOptions
 
     func run() async throws {
+        let format = output.resolved()
         if format == .csv { throw ValidationError("show has no csv form; use `fleetctl export --format csv`") }
         let detail = try await connection.run { client in try await client.api.getVM(path: .init(name: vm)).ok.body.json }
         if format == .table {

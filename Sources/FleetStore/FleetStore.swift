@@ -2,9 +2,16 @@ import Foundation
 import GRDB
 
 /// fleetd's database: one SQLite file in WAL mode through a GRDB pool (readers never wait for
-/// the writer), migrated on open from the migrations embedded at build time.
+/// the writer), migrated on open from the migrations embedded at build time. In the style of
+/// GRDB's `AppDatabase`: the database itself stays inside this module, and the rest of Fleet
+/// goes through intent-named methods that keep the schema's invariants (a transition is always
+/// recorded with the state it changes, an exec only moves forward, a fact is written only when
+/// it changed). The read side is `FleetReader`, which a PostgreSQL-backed reader adopts too.
 public final class FleetStore: Sendable {
-    public let pool: DatabasePool
+    /// Internal: no SQL outside FleetStore. (Tests reach it through `@testable import`.)
+    let database: DatabasePool
+    /// The database file.
+    public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
@@ -15,12 +22,13 @@ public final class FleetStore: Sendable {
             // WAL with NORMAL sync: a crash loses at most the last transactions, never integrity.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        self.path = path
+        database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
     }
 
     /// The schema, one GRDB migration per file of migrations/, in order.
-    public static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in EmbeddedMigrations.all {
             migrator.registerMigration(migration.name) { db in
@@ -40,7 +48,14 @@ public final class FleetStore: Sendable {
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
-        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+        try database.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+
+    /// A write that must land even while fleetd shuts down (its tasks cancelled): GRDB's async
+    /// API honours cancellation, so the transaction runs in a task of its own.
+    func writeUncancelled<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let database = self.database
+        return try await Task.detached { try await database.write(updates) }.value
     }
 }
 

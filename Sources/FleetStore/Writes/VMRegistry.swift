@@ -1,15 +1,10 @@
 import GRDB
 
-/// A VM's session state, as stored and shown.
-public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConvertible {
-    case disconnected, connecting, syncing, responsive, unresponsive, frozen, gone
-}
-
 /// The `vm` and `vm_transition` tables: the VMs fleetd knows and every change of state.
-public enum VMRegistry {
+enum VMRegistry {
     /// The VM's id, registering it (as `disconnected`) the first time its socket is seen.
     /// A known VM keeps its id, state and history; only its socket path is refreshed.
-    public static func register(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
+    static func register(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
         if let id = try db.value(Int64.self, "SELECT id FROM vm WHERE name = ?", [name]) {
             try db.run("UPDATE vm SET socket_path = ? WHERE id = ? AND socket_path != ?", [socketPath, id, socketPath])
             return id
@@ -29,7 +24,7 @@ public enum VMRegistry {
 
     /// Registers a VM whose socket fleetd is about to serve. A VM remembered as gone, or in any
     /// state from an earlier run, starts over from disconnected (recorded as a transition).
-    public static func attach(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
+    static func attach(_ db: Database, name: String, socketPath: String, at time: Millis) throws -> Int64 {
         let id = try register(db, name: name, socketPath: socketPath, at: time)
         let state = try db.value(VMState.self, "SELECT state FROM vm WHERE id = ?", [id]) ?? .disconnected
         if state != .disconnected {
@@ -41,7 +36,7 @@ public enum VMRegistry {
     /// Moves a VM to `state`, recording the transition; does nothing when it is already there.
     /// Returns whether the state changed.
     @discardableResult
-    public static func transition(_ db: Database, vmID: Int64, to state: VMState, reason: String, at time: Millis) throws -> Bool {
+    static func transition(_ db: Database, vmID: Int64, to state: VMState, reason: String, at time: Millis) throws -> Bool {
         guard let current = try db.value(VMState.self, "SELECT state FROM vm WHERE id = ?", [vmID]) else {
             return false
         }
@@ -53,36 +48,7 @@ public enum VMRegistry {
         return true
     }
 
-    /// Heartbeat results since the last flush, folded into the VM's aggregates in one update.
-    public struct HeartbeatSummary: Sendable, Equatable {
-        public var ok: Int
-        public var missed: Int
-        public var lastSeen: Millis?
-        public var rttLastMicros: Int64?
-        public var rttMinMicros: Int64?
-        public var rttMaxMicros: Int64?
-
-        public init(ok: Int = 0, missed: Int = 0, lastSeen: Millis? = nil, rttLastMicros: Int64? = nil, rttMinMicros: Int64? = nil, rttMaxMicros: Int64? = nil) {
-            self.ok = ok
-            self.missed = missed
-            self.lastSeen = lastSeen
-            self.rttLastMicros = rttLastMicros
-            self.rttMinMicros = rttMinMicros
-            self.rttMaxMicros = rttMaxMicros
-        }
-
-        public mutating func recordReply(rttMicros: Int64, at time: Millis) {
-            ok += 1
-            lastSeen = time
-            rttLastMicros = rttMicros
-            rttMinMicros = min(rttMinMicros ?? rttMicros, rttMicros)
-            rttMaxMicros = max(rttMaxMicros ?? rttMicros, rttMicros)
-        }
-
-        public mutating func recordMiss() { missed += 1 }
-    }
-
-    public static func applyHeartbeats(_ db: Database, vmID: Int64, _ s: HeartbeatSummary) throws {
+    static func applyHeartbeats(_ db: Database, vmID: Int64, _ s: HeartbeatSummary) throws {
         // EWMA with weight 1/8, as TCP smooths RTT; seeded by the first sample.
         try db.run(
             """
@@ -102,5 +68,27 @@ public enum VMRegistry {
                 "ok": s.ok, "missed": s.missed, "lastSeen": s.lastSeen, "rttLast": s.rttLastMicros,
                 "rttMin": s.rttMinMicros, "rttMax": s.rttMaxMicros, "id": vmID,
             ])
+    }
+}
+
+/// The VMs a supervisor serves: registration, and what became of those whose socket went.
+extension FleetStore {
+    /// Registers VMs whose sockets fleetd is about to serve, all in one transaction (at start-up
+    /// 10,000 VMs appear at once; one commit each held every session back for seconds).
+    /// Returns their ids, in order.
+    public func attachVMs(_ vms: [(name: String, socketPath: String)], at time: Millis) async throws -> [Int64] {
+        try await database.write { db in
+            try vms.map { try VMRegistry.attach(db, name: $0.name, socketPath: $0.socketPath, at: time) }
+        }
+    }
+
+    /// Marks every VM the store remembers that is not in `present` as gone, with `reason`.
+    public func markGone(allBut present: Set<String>, reason: String, at time: Millis) async throws {
+        try await database.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, name FROM vm WHERE state != 'gone'")
+            for row in rows where !present.contains(row["name"]) {
+                try VMRegistry.transition(db, vmID: row["id"], to: .gone, reason: reason, at: time)
+            }
+        }
     }
 }

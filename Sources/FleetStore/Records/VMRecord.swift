@@ -1,0 +1,46 @@
+import GRDB
+
+/// A VM's session state, as stored and shown.
+public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConvertible {
+    case disconnected, connecting, syncing, responsive, unresponsive, frozen, gone
+}
+
+/// One row of the `vm` table.
+public struct VMRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
+    public static let databaseTableName = "vm"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+
+    public var id: Int64
+    public var name: String
+    public var socketPath: String
+    public var state: VMState
+    public var stateSince: Millis
+    public var stateReason: String
+    public var firstSeen: Millis
+    public var lastSeen: Millis?
+    public var pingOk: Int64
+    public var pingMissed: Int64
+    /// Heartbeat round trips in microseconds (columns `rtt_*_us`).
+    public var rttLastUs: Int64?
+    public var rttMinUs: Int64?
+    public var rttMaxUs: Int64?
+    public var rttEwmaUs: Double?
+}
+
+/// A row of `vm_transition`.
+public struct TransitionRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
+    public static let databaseTableName = "vm_transition"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+
+    public var at: Millis
+    public var fromState: VMState?
+    public var toState: VMState
+    public var reason: String
+
+    public init(at: Millis, fromState: VMState?, toState: VMState, reason: String) {
+        self.at = at
+        self.fromState = fromState
+        self.toState = toState
+        self.reason = reason
+    }
+}

@@ -1,0 +1,30 @@
+import QGA
+
+/// The heartbeat for links that cannot ping on their own event loop (each exchange its own
+/// connection, or a library call): ping through the link, report, wait `interval`, again —
+/// the same outcomes and the same ending as a persistent link's heartbeat.
+enum PolledHeartbeat {
+    static func run(_ schedule: HeartbeatSchedule, through link: any AgentLink) async {
+        let timeout = AgentTimeout.exactly(.nanoseconds(schedule.timeout.nanoseconds))
+        let request = GuestPingCommand.request(QGAEmpty())
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            let outcome: HeartbeatOutcome
+            do {
+                let reply = try await link.send(request, successResponse: true, within: timeout)
+                if case .failure(let error)? = reply?.outcome {
+                    outcome = .failed(.agent(error))
+                } else {
+                    let rtt = ContinuousClock.now - started
+                    outcome = .answered(rttMicros: rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000)
+                }
+            } catch {
+                outcome = .failed(error as? AgentConnectionError ?? .disconnected)
+            }
+            guard !Task.isCancelled else { return }
+            schedule.report(outcome)
+            if outcome.endsHeartbeat { return }
+            try? await Task.sleep(for: .nanoseconds(schedule.interval.nanoseconds))
+        }
+    }
+}

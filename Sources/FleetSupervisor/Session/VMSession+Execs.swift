@@ -1,0 +1,28 @@
+import FleetStore
+
+/// The session's side of the exec ledger: one driver per unfinished exec.
+extension VMSession {
+    /// Drives every unfinished exec of this VM (new ones, and those a previous run left).
+    func resumeExecs(_ link: any AgentLink) async {
+        guard let records = try? await store.unfinishedExecs(vmID: vmID) else { return }
+        for record in records { startDriving(record, link) }
+    }
+
+    /// A new exec was recorded for this VM: run it now if the VM is reachable (else at the
+    /// next connection, from the ledger).
+    public func execSubmitted(_ record: ExecRecord) {
+        guard let link, machine.state == .responsive else { return }
+        startDriving(record, link)
+    }
+
+    private func startDriving(_ record: ExecRecord, _ link: any AgentLink) {
+        guard drivingExecs.insert(record.id).inserted else { return }
+        let driver = ExecDriver(store: store, link: link, completions: completions)
+        Task {
+            await driver.drive(record)
+            self.finishedDriving(record.id)
+        }
+    }
+
+    private func finishedDriving(_ id: Int64) { drivingExecs.remove(id) }
+}
