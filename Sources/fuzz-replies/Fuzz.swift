@@ -6,7 +6,7 @@ import QGA
 import FuzzDriver
 
 // libFuzzer target for fleetd's reply handling (see scripts/fuzz): the host end of a QGA
-// channel (AgentChannelHandler, with its caps) has three requests and a heartbeat outstanding
+// channel (AgentPipeline's handlers, with their caps) has three requests and a heartbeat outstanding
 // when the input arrives from the "guest" in uneven chunks; then time runs past every timeout.
 // Checked: nothing crashes, every request ends (answered, failed or timed out — none left
 // waiting), and a reply is only ever matched to a request it answers.
@@ -14,22 +14,24 @@ import FuzzDriver
 let limits = QGAStreamLimits(maxMessageBytes: 1 << 16, maxTokens: 4096, maxDepth: 64)
 /// One loop for every input: fleetd's loops live for ever, and so does each loop's timer wheel.
 let loop = EmbeddedEventLoop()
+// libFuzzer calls in on one thread, the loop's own: the wheel is never shared.
+nonisolated(unsafe) let wheel = TimerWheel.started(on: loop)
 
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let input = UnsafeBufferPointer(start: data, count: size)
-    let channel = EmbeddedChannel(
-        handler: AgentChannelHandler(limits: limits, counters: .init(ConnectionCounters())), loop: loop)
+    let channel = EmbeddedChannel(loop: loop)
+    try? AgentPipeline.install(on: channel, limits: limits, counters: .init(ConnectionCounters()), wheel: wheel)
     _ = try? channel.connect(to: SocketAddress(unixDomainSocketPath: "/fuzz")).wait()
 
     var results: [EventLoopFuture<QGAReply?>] = []
     for command in ["guest-ping", "guest-info", "guest-get-osinfo"] {
         let promise = loop.makePromise(of: QGAReply?.self)
-        channel.writeAndFlush(AgentOutbound.request(QGARequest(execute: command), successResponse: true, timeout: .seconds(5), promise), promise: nil)
+        channel.writeAndFlush(AgentRequest(request: QGARequest(execute: command), successResponse: true, timeout: .seconds(5), promise: promise), promise: nil)
         results.append(promise.futureResult)
     }
     let heartbeatOutcomes = NIOLockedValueBox<[HeartbeatOutcome]>([])
-    channel.writeAndFlush(AgentOutbound.startHeartbeat(HeartbeatSchedule(interval: .seconds(1), timeout: .seconds(5)) { outcome in
+    channel.triggerUserOutboundEvent(AgentControl.startHeartbeat(HeartbeatSchedule(interval: .seconds(1), timeout: .seconds(5)) { outcome in
         heartbeatOutcomes.withLockedValue { $0.append(outcome) }
     }), promise: nil)
 

@@ -37,7 +37,7 @@ struct ExecLedgerTests {
 
         let big = try await supervisor.submitExec(vm: vm1, .init(path: "sh", args: ["-c", "head -c 17000000 /dev/zero"])).id
         let bigDone = try await Self.waitForExec(store, big)
-        #expect(bigDone.state == .exited && bigDone.outTruncated == true && bigDone.stdout?.count == 16 << 20, "\(bigDone.state) \(bigDone.error ?? "")")
+        #expect(bigDone.state == .exited && bigDone.outTruncated == true && bigDone.stdout?.count == 16 << 20, "\(bigDone.state) \(bigDone.error ?? "") \(String(describing: bigDone.stdout?.count))")
 
         let input = try await supervisor.submitExec(vm: vm1, .init(path: "cat", input: Array("to stdin".utf8))).id
         #expect(try await Self.waitForExec(store, input).stdout == Data("to stdin".utf8))

@@ -16,21 +16,21 @@ final class ReplyHandlingTests: XCTestCase {
         let outcomes = NIOLockedValueBox<[HeartbeatOutcome]>([])
 
         init(limits: QGAStreamLimits) throws {
-            channel = EmbeddedChannel(
-                handler: AgentChannelHandler(limits: limits, counters: .init(ConnectionCounters())), loop: loop)
+            channel = EmbeddedChannel(loop: loop)
+            try AgentPipeline.install(on: channel, limits: limits, counters: .init(ConnectionCounters()), wheel: TimerWheel.started(on: loop))
             try channel.connect(to: SocketAddress(unixDomainSocketPath: "/test")).wait()
         }
 
         func request(_ command: String, timeout: TimeAmount = .seconds(5)) -> EventLoopFuture<QGAReply?> {
             let promise = loop.makePromise(of: QGAReply?.self)
             channel.writeAndFlush(
-                AgentOutbound.request(QGARequest(execute: command), successResponse: true, timeout: timeout, promise), promise: nil)
+                AgentRequest(request: QGARequest(execute: command), successResponse: true, timeout: timeout, promise: promise), promise: nil)
             return promise.futureResult
         }
 
         func startHeartbeat() {
             let outcomes = self.outcomes
-            channel.writeAndFlush(AgentOutbound.startHeartbeat(HeartbeatSchedule(interval: .seconds(1), timeout: .seconds(5)) {
+            channel.triggerUserOutboundEvent(AgentControl.startHeartbeat(HeartbeatSchedule(interval: .seconds(1), timeout: .seconds(5)) {
                 outcome in outcomes.withLockedValue { $0.append(outcome) }
             }), promise: nil)
         }

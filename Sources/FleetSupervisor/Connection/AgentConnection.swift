@@ -45,7 +45,7 @@ public final class AgentConnection: AgentLink {
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AgentChannelHandler(limits: limits, counters: counters))
+                    try AgentPipeline.install(on: channel, limits: limits, counters: counters)
                 }
             }
             .connect(unixDomainSocketPath: path)
@@ -77,19 +77,23 @@ public final class AgentConnection: AgentLink {
     /// newest id comes back (early ones may come back late, in a burst, from a booting guest).
     public func sync(resendEvery: TimeAmount = .milliseconds(500), timeout: TimeAmount = .seconds(10)) async throws {
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        // A closed channel never hands the message to the handler: fail it here instead.
-        channel.writeAndFlush(AgentOutbound.sync(resendEvery: resendEvery, timeout: timeout, promise)).whenFailure { _ in
-            promise.fail(AgentConnectionError.disconnected)
+        channel.triggerUserOutboundEvent(AgentControl.sync(resendEvery: resendEvery, timeout: timeout), promise: promise)
+        do {
+            try await promise.futureResult.get()
+        } catch let error as AgentConnectionError {
+            throw error
+        } catch {
+            // The channel closed before (or while) the handler had it.
+            throw AgentConnectionError.disconnected
         }
-        FleetMetrics.resyncs.increment()
-        try await promise.futureResult.get()
     }
 
     /// Sends a request (its `id` is replaced by the connection's own) and returns the reply;
     /// nil for a success-response false command that stayed silent for `timeout`.
     public func send(_ request: QGARequest, successResponse: Bool = true, timeout: TimeAmount) async throws -> QGAReply? {
         let promise = channel.eventLoop.makePromise(of: QGAReply?.self)
-        channel.writeAndFlush(AgentOutbound.request(request, successResponse: successResponse, timeout: timeout, promise)).whenFailure { _ in
+        // A closed channel never hands the request to the handler: fail it here instead.
+        channel.writeAndFlush(AgentRequest(request: request, successResponse: successResponse, timeout: timeout, promise: promise)).whenFailure { _ in
             promise.fail(AgentConnectionError.disconnected)
         }
         do {
@@ -113,13 +117,13 @@ public final class AgentConnection: AgentLink {
     /// outcome goes to `schedule.report`; the heartbeat ends by itself after an outcome that
     /// needs a resync, and the connection closing always reports `.disconnected`.
     public func startHeartbeat(_ schedule: HeartbeatSchedule) {
-        channel.writeAndFlush(AgentOutbound.startHeartbeat(schedule)).whenFailure { _ in
-            schedule.report(.failed(.disconnected))
-        }
+        let accepted = channel.eventLoop.makePromise(of: Void.self)
+        accepted.futureResult.whenFailure { _ in schedule.report(.failed(.disconnected)) }
+        channel.triggerUserOutboundEvent(AgentControl.startHeartbeat(schedule), promise: accepted)
     }
 
     public func stopHeartbeat() {
-        channel.writeAndFlush(AgentOutbound.stopHeartbeat, promise: nil)
+        channel.triggerUserOutboundEvent(AgentControl.stopHeartbeat, promise: nil)
     }
 
     public func close() async {

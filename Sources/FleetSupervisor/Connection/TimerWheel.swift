@@ -19,8 +19,8 @@ final class TimerWheel {
     /// The slot the next tick empties, and the time from which it is due.
     private var cursor = 0
     private var cursorTime: NIODeadline
-    /// The loop's clock (virtual on a test loop).
-    private let eventLoop: any EventLoop
+    /// The loop whose clock it keeps (virtual on a test loop).
+    let eventLoop: any EventLoop
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -64,13 +64,20 @@ final class TimerWheel {
         return registry.withLockedValue { registry in
             let key = ObjectIdentifier(eventLoop)
             if let found = registry[key] { return found.value }
-            let wheel = TimerWheel(eventLoop: eventLoop)
-            let bound = NIOLoopBound(wheel, eventLoop: eventLoop)
-            eventLoop.scheduleRepeatedTask(initialDelay: resolution, delay: resolution) { _ in
-                bound.value.tick(now: eventLoop.now)
-            }
-            registry[key] = bound
+            let wheel = started(on: eventLoop)
+            registry[key] = NIOLoopBound(wheel, eventLoop: eventLoop)
             return wheel
         }
+    }
+
+    /// A wheel of its own, not shared through the registry: for a test's short-lived loop,
+    /// whose identifier a later loop may reuse.
+    static func started(on eventLoop: any EventLoop) -> TimerWheel {
+        let wheel = TimerWheel(eventLoop: eventLoop)
+        let bound = NIOLoopBound(wheel, eventLoop: eventLoop)
+        eventLoop.scheduleRepeatedTask(initialDelay: resolution, delay: resolution) { _ in
+            bound.value.tick(now: eventLoop.now)
+        }
+        return wheel
     }
 }
