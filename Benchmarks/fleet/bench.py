@@ -41,7 +41,7 @@ def rss_mib(pid):
 
 
 class Fleet:
-    def __init__(self, bin_dir, size, heartbeat, work, behaviours=()):
+    def __init__(self, bin_dir, size, heartbeat, work, behaviours=(), fleetd=None):
         self.bin = bin_dir
         self.size = size
         self.work = work
@@ -66,7 +66,7 @@ class Fleet:
         self.sim = self.sims[0]  # serves vm-00001, the VM the benchmark pauses
         self.started = time.monotonic()
         self.fleetd = subprocess.Popen(
-            [f"{bin_dir}/fleetd", "--socket-dir", self.vms, "--database", self.db, "--control-socket", self.sock,
+            [fleetd or f"{bin_dir}/fleetd", "--socket-dir", self.vms, "--database", self.db, "--control-socket", self.sock,
              "--heartbeat-interval-seconds", str(heartbeat), "--log-level", "notice"],
             stderr=open(os.path.join(work, "fleetd.log"), "w"))
 
@@ -143,9 +143,9 @@ def wall(fleet, *args, runs=5):
     return statistics.median(times)
 
 
-def run(bin_dir, size, steady, heartbeat):
+def run(bin_dir, size, steady, heartbeat, fleetd=None):
     work = tempfile.mkdtemp(prefix=f"fleet-bench-{size}-")
-    fleet = Fleet(bin_dir, size, heartbeat, work)
+    fleet = Fleet(bin_dir, size, heartbeat, work, fleetd=fleetd)
     out = {"size": size}
 
     class Progress(dict):
@@ -293,17 +293,23 @@ def main():
     parser.add_argument("--steady", type=float, default=300)
     parser.add_argument("--heartbeat", type=float, default=5)
     parser.add_argument("--hostile", type=float, default=600, help="seconds per hostile/healthy run (0: skip)")
+    parser.add_argument("--baseline", help="a directory with an earlier build's fleetd, run beside this one at each size")
     args = parser.parse_args()
+    # With a baseline, each size runs twice in a row (the earlier fleetd, then this one) with the
+    # same fleet-sim and fleetctl, so the columns differ only in fleetd.
+    builds = [("baseline", os.path.join(args.baseline, "fleetd")), ("this build", None)] if args.baseline else [("", None)]
     results = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        print(f"== {size} VMs", file=sys.stderr, flush=True)
-        result = run(args.bin, size, args.steady, args.heartbeat)
-        print(json.dumps(result), file=sys.stderr, flush=True)
-        results.append(result)
+        for label, fleetd in builds:
+            print(f"== {size} VMs {label}", file=sys.stderr, flush=True)
+            result = run(args.bin, size, args.steady, args.heartbeat, fleetd=fleetd)
+            result["build"] = label
+            print(json.dumps(result), file=sys.stderr, flush=True)
+            results.append(result)
     rows = [
         ("all responsive after start", "all_responsive_s", "{:.1f} s", "≤ 30 s"),
-        ("fleetd CPU, steady (of one core)", "cpu_pct", "{:.1f} %", "≤ 25 %"),
-        ("fleetd RSS, steady (max)", "rss_mib_max", "{:.0f} MiB", "≤ 500 MiB"),
+        ("fleetd CPU, steady (of one core)", "cpu_pct", "{:.1f} %", "≤ 10 % at 10,000"),
+        ("fleetd RSS, steady (max)", "rss_mib_max", "{:.0f} MiB", "≤ 300 MiB at 10,000"),
         ("heartbeat RTT p50 (bucket bound)", "rtt_p50_ms", "≤ {:.2f} ms", ""),
         ("heartbeat RTT p99 (bucket bound)", "rtt_p99_ms", "≤ {:.2f} ms", ""),
         ("hung VM marked unresponsive after", "hung_detected_s", "{:.1f} s", "≤ 2 heartbeats + timeout"),
@@ -313,11 +319,23 @@ def main():
         ("`fleetctl status` wall (median of 5)", "status_s", "{:.3f} s", "≤ 0.2 s"),
         ("`fleetctl export --format csv` wall (median of 5)", "export_csv_s", "{:.3f} s", "≤ 1 s"),
     ]
-    if results:
-        print("| measure | " + " | ".join(f"{r['size']:,} VMs" for r in results) + " | target |")
+    def heading(r):
+        return f"{r['size']:,} VMs" + (f", {r['build']}" if r["build"] else "")
+    if results and args.baseline:
+        pairs = [(results[i], results[i + 1]) for i in range(0, len(results), 2)]
+        print("| measure | " + " | ".join(f"{heading(b)} | {heading(n)} | ratio" for b, n in pairs) + " | target |")
+        print("|---|" + "---|---|---|" * len(pairs) + "---|")
+        for label, key, fmt, target in rows:
+            cells = []
+            for b, n in pairs:
+                ratio = f"{n[key] / b[key]:.2f}×" if b[key] else "–"
+                cells.append(f"{fmt.format(b[key])} | {fmt.format(n[key])} | {ratio}")
+            print(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    elif results:
+        print("| measure | " + " | ".join(heading(r) for r in results) + " | target |")
         print("|---|" + "---|" * len(results) + "---|")
-    for label, key, fmt, target in rows if results else []:
-        print(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
+        for label, key, fmt, target in rows:
+            print(f"| {label} | " + " | ".join(fmt.format(r[key]) for r in results) + f" | {target} |")
     if args.hostile:
         print("== 200 healthy VMs", file=sys.stderr, flush=True)
         calm = hostile_run(args.bin, args.hostile, args.heartbeat, hostile=False)
