@@ -187,7 +187,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAPITests",
-            dependencies: ["FleetAPI", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FleetAPI", "FleetStore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
         .testTarget(
