@@ -1,7 +1,7 @@
 import GRDB
 
 /// A fact held over a time span: one row of a span table (besides its id, vm_id, valid_from and
-/// valid_to), as a plain Codable record whose properties are the table's columns in camelCase.
+/// valid_to), as a plain Codable record whose coding keys are the table's columns.
 /// Two facts are the same fact when they are equal, which is how an unchanged refresh writes
 /// nothing.
 public protocol SpanFact: Codable, Hashable, Sendable {
@@ -14,8 +14,6 @@ public protocol SpanFact: Codable, Hashable, Sendable {
 /// A stored span: the fact's own columns, flattened beside the span's.
 struct SpanRow<Fact: SpanFact>: Codable, FetchableRecord, PersistableRecord {
     static var databaseTableName: String { Fact.table }
-    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
-    static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
 
     var id: Int64?
     var vmId: Int64
@@ -29,7 +27,7 @@ struct SpanRow<Fact: SpanFact>: Codable, FetchableRecord, PersistableRecord {
         self.fact = fact
     }
 
-    private enum CodingKeys: String, CodingKey { case id, vmId, validFrom, validTo }
+    private enum CodingKeys: String, CodingKey { case id, vmId = "vm_id", validFrom = "valid_from", validTo = "valid_to" }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -23,7 +23,6 @@ public enum ExecCaptureMode: String, Sendable, CaseIterable, Codable, DatabaseVa
 /// One exec as the ledger holds it (a row of `exec`).
 public struct ExecRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
     public static let databaseTableName = "exec"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var id: Int64
     public var vmId: Int64
@@ -49,6 +48,10 @@ public struct ExecRecord: Sendable, Equatable, Codable, FetchableRecord, TableRe
     public var error: String?
 
     public var isFinished: Bool { state.isFinished }
+
+    enum CodingKeys: String, CodingKey {
+        case id, vmId = "vm_id", requestedAt = "requested_at", requestedByUid = "requested_by_uid", path, args, env, input, capture, timeoutMs = "timeout_ms", state, guestPid = "guest_pid", startedAt = "started_at", finishedAt = "finished_at", exitCode = "exit_code", signal, stdout, stderr, outTruncated = "out_truncated", errTruncated = "err_truncated", error
+    }
 }
 
 /// An exec as a caller asks for it, before the ledger has it.

@@ -8,7 +8,6 @@ public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConve
 /// One row of the `vm` table.
 public struct VMRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
     public static let databaseTableName = "vm"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var id: Int64
     public var name: String
@@ -25,12 +24,15 @@ public struct VMRecord: Sendable, Equatable, Codable, FetchableRecord, TableReco
     public var rttMinUs: Int64?
     public var rttMaxUs: Int64?
     public var rttEwmaUs: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, socketPath = "socket_path", state, stateSince = "state_since", stateReason = "state_reason", firstSeen = "first_seen", lastSeen = "last_seen", pingOk = "ping_ok", pingMissed = "ping_missed", rttLastUs = "rtt_last_us", rttMinUs = "rtt_min_us", rttMaxUs = "rtt_max_us", rttEwmaUs = "rtt_ewma_us"
+    }
 }
 
 /// A row of `vm_transition`.
 public struct TransitionRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
     public static let databaseTableName = "vm_transition"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var at: Millis
     public var fromState: VMState?
@@ -42,5 +44,9 @@ public struct TransitionRecord: Sendable, Equatable, Codable, FetchableRecord, T
         self.fromState = fromState
         self.toState = toState
         self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case at, fromState = "from_state", toState = "to_state", reason
     }
 }

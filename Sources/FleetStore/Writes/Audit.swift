@@ -2,7 +2,6 @@ import GRDB
 
 /// One audited control-API call.
 public struct AuditEntry: Sendable, Equatable, Codable, FetchableRecord {
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var id: Int64
     public var at: Millis
@@ -12,6 +11,10 @@ public struct AuditEntry: Sendable, Equatable, Codable, FetchableRecord {
     public var vmName: String?
     public var detail: String?
     public var outcome: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, uid, action, vmName = "vm_name", detail, outcome
+    }
 }
 
 /// Where the control API records the calls it audits. fleetd's store is one; a hub keeps its

@@ -4,7 +4,6 @@ import GRDB
 /// A new row of `exec`, as submitted.
 private struct NewExec: Encodable, PersistableRecord {
     static let databaseTableName = "exec"
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var vmId: Int64
     var requestedAt: Millis
@@ -16,6 +15,10 @@ private struct NewExec: Encodable, PersistableRecord {
     var capture: ExecCaptureMode
     var timeoutMs: Int64
     var state = ExecState.pending
+
+    enum CodingKeys: String, CodingKey {
+        case vmId = "vm_id", requestedAt = "requested_at", requestedByUid = "requested_by_uid", path, args, env, input, capture, timeoutMs = "timeout_ms", state
+    }
 }
 
 /// Why a ledger write was refused.
