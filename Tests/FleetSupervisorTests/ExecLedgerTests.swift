@@ -23,7 +23,12 @@ struct ExecLedgerTests {
         let store = try FleetStore(path: directory + "/fleet.db")
         let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: directory + "/vm1.sock")
         defer { agent.stop() }
-        let supervisor = Supervisor(config: SupervisorTests.fastConfig(directory), store: store)
+        var config = SupervisorTests.fastConfig(directory)
+        // The 16 MiB capture is a 22 MB reply, parsed for seconds by a debug build on a busy
+        // machine; heartbeats queued behind it must not reach their hard deadline (six
+        // timeouts) and force a resync that would drop the reply.
+        config.commandTimeout = .seconds(5)
+        let supervisor = Supervisor(config: config, store: store)
         let running = Task { try await supervisor.run() }
         defer { running.cancel() }
         #expect(try await SupervisorTests.waitFor(store, expected: "responsive", SupervisorTests.state("vm1")) == "responsive")

@@ -20,7 +20,13 @@ public final class ScriptedAgent: @unchecked Sendable {
         thread = Thread { [respond] in
             while true {
                 let client = accept(fd, nil, nil)
-                guard client >= 0 else { return }
+                guard client >= 0 else {
+                    // Closed here, never in deinit: a descriptor number closed while this thread
+                    // may still call accept on it can be reused by the next test's listener,
+                    // and this agent would then answer that test's connections.
+                    close(fd)
+                    return
+                }
                 var decoder = QGAStreamDecoder(role: .agent)
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 while true {
@@ -36,9 +42,9 @@ public final class ScriptedAgent: @unchecked Sendable {
         thread.start()
     }
 
+    /// Shutting the listener down wakes the thread's accept, and the thread closes it.
     deinit {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         unlink(path)
     }
 

@@ -9,10 +9,13 @@ public protocol SpanFact: Codable, Hashable, Sendable {
     static var table: String { get }
     /// The fact as one of every kind (history lists them side by side).
     var anyFact: AnyFact { get }
+    /// Reads the fact from a row of its table. Bulk reads (listings, exports of 10,000 VMs) go
+    /// through this rather than GRDB's Codable decoder, which costs several times as much per row.
+    init(row: Row) throws
 }
 
 /// A stored span: the fact's own columns, flattened beside the span's.
-struct SpanRow<Fact: SpanFact>: Codable, FetchableRecord, PersistableRecord {
+struct SpanRow<Fact: SpanFact>: Encodable, FetchableRecord, PersistableRecord {
     static var databaseTableName: String { Fact.table }
 
     var id: Int64?
@@ -29,13 +32,12 @@ struct SpanRow<Fact: SpanFact>: Codable, FetchableRecord, PersistableRecord {
 
     private enum CodingKeys: String, CodingKey { case id, vmId = "vm_id", validFrom = "valid_from", validTo = "valid_to" }
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(Int64.self, forKey: .id)
-        vmId = try container.decodeIfPresent(Int64.self, forKey: .vmId) ?? 0
-        validFrom = try container.decodeIfPresent(Millis.self, forKey: .validFrom) ?? 0
-        validTo = try container.decodeIfPresent(Millis.self, forKey: .validTo)
-        fact = try Fact(from: decoder)
+    init(row: Row) throws {
+        id = row[CodingKeys.id.rawValue]
+        vmId = row[CodingKeys.vmId.rawValue]
+        validFrom = row[CodingKeys.validFrom.rawValue]
+        validTo = row[CodingKeys.validTo.rawValue]
+        fact = try Fact(row: row)
     }
 
     func encode(to encoder: any Encoder) throws {

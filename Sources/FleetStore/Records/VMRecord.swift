@@ -50,3 +50,24 @@ public struct TransitionRecord: Sendable, Equatable, Codable, FetchableRecord, T
         case at, fromState = "from_state", toState = "to_state", reason
     }
 }
+
+extension VMRecord {
+    /// Read by hand: listings read every VM's row, and GRDB's Codable decoder costs several
+    /// times as much per row.
+    public init(row: Row) throws {
+        id = row[CodingKeys.id.rawValue]
+        name = row[CodingKeys.name.rawValue]
+        socketPath = row[CodingKeys.socketPath.rawValue]
+        state = row[CodingKeys.state.rawValue]
+        stateSince = row[CodingKeys.stateSince.rawValue]
+        stateReason = row[CodingKeys.stateReason.rawValue]
+        firstSeen = row[CodingKeys.firstSeen.rawValue]
+        lastSeen = row[CodingKeys.lastSeen.rawValue]
+        pingOk = row[CodingKeys.pingOk.rawValue]
+        pingMissed = row[CodingKeys.pingMissed.rawValue]
+        rttLastUs = row[CodingKeys.rttLastUs.rawValue]
+        rttMinUs = row[CodingKeys.rttMinUs.rawValue]
+        rttMaxUs = row[CodingKeys.rttMaxUs.rawValue]
+        rttEwmaUs = row[CodingKeys.rttEwmaUs.rawValue]
+    }
+}
