@@ -53,8 +53,14 @@ public final class AgentProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        // Ready when a connection is accepted, not when the file appears: between the agent's
+        // bind and its listen, a connect is refused.
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: self.socketPath) {
+        while true {
+            if FileManager.default.fileExists(atPath: self.socketPath), let probe = try? UnixSocket.connect(to: self.socketPath) {
+                close(probe)
+                break
+            }
             guard process.isRunning, Date() < deadline else {
                 throw TestFailure("\(name) did not create its socket: \(log)")
             }
