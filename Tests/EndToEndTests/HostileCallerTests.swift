@@ -94,6 +94,10 @@ struct HostileCallerTests {
             #expect(answer.status == 405 && answer.headers["allow"] == allow, "\(method) \(path): \(answer.status) \(answer.headers)")
             #expect(answer.body.contains("does not take \(method)"), "\(answer.body)")
         }
+        // A request line past the HTTP limits is refused by the HTTP layer, still with the API's JSON error.
+        let overlong = try http.send("GET /v1/vms?address=\(String(repeating: "%C3%A9", count: 4000)) HTTP/1.1\r\nHost: fleetd")
+        #expect(overlong.status == 400 && overlong.headers["content-type"]?.hasPrefix("application/json") == true, "\(overlong.headers)")
+        #expect(overlong.body.contains("\"error\":\"bad-request\"") && overlong.body.contains("16 KiB"), "\(overlong.body)")
         let options = try http.send("OPTIONS /v1/vms HTTP/1.1\r\nHost: fleetd")
         #expect(options.status == 204 && options.headers["allow"] == "GET, HEAD, OPTIONS")
         let head = try http.send("HEAD /v1/whoami HTTP/1.1\r\nHost: fleetd\r\nConnection: close")
