@@ -35,7 +35,8 @@ final class CloseAfterRefusalHandler: ChannelOutboundHandler, RemovableChannelHa
             head.headerFields[.transferEncoding] = nil
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .body:
-            // A bare refusal has no body of its own; anything else passes as it is.
+            // The refusal's body is ours (its length is in the head): anything else passes as it is.
+            guard bareRefusalBody == nil else { promise?.succeed(()); return }
             context.write(data, promise: promise)
         case .end:
             if let body = bareRefusalBody {
