@@ -10,8 +10,6 @@ import GRDB
 public final class FleetStore: Sendable {
     /// Internal: no SQL outside FleetStore. (Tests reach it through `@testable import`.)
     let database: DatabasePool
-    /// The database file.
-    public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {
@@ -22,7 +20,6 @@ public final class FleetStore: Sendable {
             // WAL with NORMAL sync: a crash loses at most the last transactions, never integrity.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        self.path = path
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
