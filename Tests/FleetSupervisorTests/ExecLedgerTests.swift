@@ -93,4 +93,31 @@ struct ExecLedgerTests {
         let done = try await Self.waitForExec(store, id)
         #expect(done.state == .exited && done.exitCode == 0 && done.stdout == Data("done\n".utf8))
     }
+
+    @Test("an exec submitted while the guest is frozen waits, and runs as soon as it is thawed")
+    func execWaitsForThaw() async throws {
+        let directory = try makeTemporaryDirectory("fleet-exec-frozen")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try FleetStore(path: directory + "/fleet.db")
+        // Started with the frozen marker: frozen to fleetd without freezing anything here, and a
+        // thaw of filesystems that are not frozen is harmless.
+        let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: directory + "/vm1.sock") { state in
+            _ = FileManager.default.createFile(atPath: state.appendingPathComponent("state/qga.state.isfrozen").path, contents: nil)
+        }
+        defer { agent.stop() }
+        let supervisor = Supervisor(config: SupervisorTests.fastConfig(directory), store: store)
+        let running = Task { try await supervisor.run() }
+        defer { running.cancel() }
+        #expect(try await SupervisorTests.waitFor(store, expected: "frozen", SupervisorTests.state("vm1")) == "frozen")
+
+        let vm1 = try #require(try await store.vm(named: "vm1"))
+        let id = try await supervisor.submitExec(vm: vm1, .init(path: "echo", args: ["thawed"])).id
+        // Past several heartbeats: a frozen agent refuses guest-exec, so nothing is sent.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await store.exec(id: id)?.record.state == .pending)
+
+        _ = try await supervisor.actions(for: "vm1").thaw()
+        let done = try await Self.waitForExec(store, id, timeout: 10)
+        #expect(done.state == .exited && done.stdout == Data("thawed\n".utf8), "\(done.state) \(done.error ?? "")")
+    }
 }

@@ -111,7 +111,8 @@ public actor VMSession {
             await apply(.synced)
             await learnCommands(link)
             await refreshFrozenState(link)
-            await resumeExecs(link)
+            // A frozen agent refuses guest-exec: its execs wait for the thaw (see `apply`).
+            if machine.state == .responsive { await resumeExecs(link) }
             schedule.restart()
             do {
                 try await steadyState(link)
@@ -184,6 +185,11 @@ public actor VMSession {
         // One line per change of state, never one per heartbeat or retry.
         logger.info("\(transition.from.rawValue) → \(transition.to.rawValue): \(transition.reason)")
         await writer.enqueue(.transition(vmID: vmID, to: transition.to, reason: transition.reason, at: Date().millis))
+        // Back from frozen or unresponsive on the same link: the execs submitted meanwhile, and
+        // those whose polling gave up while the guest did not answer, go on now.
+        if transition.to == .responsive, [.frozen, .unresponsive].contains(transition.from), let link {
+            await resumeExecs(link)
+        }
         return transition
     }
 
