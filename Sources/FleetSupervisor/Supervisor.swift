@@ -86,7 +86,8 @@ public actor Supervisor {
         for ((name, path), id) in zip(starting, ids) {
             let session = VMSession(
                 name: name, vmID: id, endpoint: SocketEndpoint(path: path, group: group, config: config), config: config,
-                store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions, logger: logger)
+                store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
+                sleeper: LoopSleeper(group: group), logger: logger)
             let task = Task { await session.run() }
             sessions[name] = (session, task)
         }

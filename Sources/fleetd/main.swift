@@ -5,10 +5,17 @@ import FleetSupervisor
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import QGA
 import ServiceLifecycle
 
+// Swift tasks run on the event loops that do fleetd's I/O instead of a separate thread pool: a
+// session's call to its agent then resumes on the loop that read the reply, without waking
+// another thread. At 10,000 VMs (several hundred inventory commands a second) those thread
+// switches cost more CPU than the commands (BENCHMARKS.md). First thing, before any task starts.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 // fleetd: supervises every VM whose QGA socket is in the socket directory and records what it
 // learns in SQLite. See config/fleetd.yaml for every setting.
 if CommandLine.arguments.contains("--version") {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Testing
 @testable import FleetSupervisor
 
@@ -39,7 +40,34 @@ struct InventoryScheduleTests {
         #expect(schedule.nextDue[.network] == Self.start + .seconds(75))
         schedule.markRefreshed(.clock, at: Self.start + .seconds(10))
         #expect(schedule.nextDue[.clock] == Self.start + .seconds(85))
-        #expect(schedule.takeDue(at: Self.start + .seconds(80)) { _ in true } == [.network])
+        // network is due; the clock, due within a quarter of its interval, comes along.
+        #expect(schedule.takeDue(at: Self.start + .seconds(80)) { _ in true } == [.network, .clock])
+    }
+
+    @Test("a round takes the items due soon, nothing is taken early while none is due, and the round stays together")
+    func rounds() {
+        var schedule = Self.schedule()
+        _ = schedule.takeDue(at: Self.start) { _ in true }
+        schedule.markRefreshed(.clock, at: Self.start + .seconds(10))  // clock now due at 70 s
+        #expect(schedule.takeDue(at: Self.start + .seconds(50)) { _ in true }.isEmpty)
+        #expect(schedule.nextWake(after: Self.start + .seconds(50), idle: .seconds(5)) == Self.start + .seconds(60))
+        // At 60 s network is due and the clock (10 s away, within 15 s) joins it; host name, users
+        // and filesystems (60 s away, beyond a quarter of 120 s) do not.
+        #expect(schedule.takeDue(at: Self.start + .seconds(60)) { _ in true } == [.network, .clock])
+        #expect(schedule.nextDue[.network] == schedule.nextDue[.clock])
+        // One wake for the next round, which then holds every item due at 120 s.
+        #expect(schedule.nextWake(after: Self.start + .seconds(60), idle: .seconds(5)) == Self.start + .seconds(120))
+        #expect(schedule.takeDue(at: Self.start + .seconds(120)) { _ in true } == [.hostName, .network, .filesystems, .users, .clock])
+    }
+
+    @Test("one jitter factor per round: items of one interval stay in step")
+    func sharedJitter() {
+        let factors = NIOLockedValueBox([1.0, 1.2, 0.8])
+        var schedule = InventorySchedule(intervals: Self.intervals, jitter: { factors.withLockedValue { $0.removeFirst() } })
+        _ = schedule.takeDue(at: Self.start) { _ in true }
+        #expect(schedule.takeDue(at: Self.start + .seconds(60)) { _ in true } == [.network, .clock])
+        #expect(schedule.nextDue[.network] == Self.start + .seconds(60 + 72))
+        #expect(schedule.nextDue[.clock] == Self.start + .seconds(60 + 72))
     }
 
     @Test("the loop wakes for the soonest item, after the idle time when none is ahead, never within 100 ms")

@@ -4,7 +4,7 @@ import QGA
 /// connection, or a library call): ping through the link, report, wait `interval`, again —
 /// the same outcomes and the same ending as a persistent link's heartbeat.
 enum PolledHeartbeat {
-    static func run(_ schedule: HeartbeatSchedule, through link: any AgentLink) async {
+    static func run(_ schedule: HeartbeatSchedule, through link: any AgentLink, sleeper: LoopSleeper) async {
         let timeout = AgentTimeout.exactly(.nanoseconds(schedule.timeout.nanoseconds))
         let request = GuestPingCommand.request(QGAEmpty())
         while !Task.isCancelled {
@@ -24,7 +24,7 @@ enum PolledHeartbeat {
             guard !Task.isCancelled else { return }
             schedule.report(outcome)
             if outcome.endsHeartbeat { return }
-            try? await Task.sleep(for: .nanoseconds(schedule.interval.nanoseconds))
+            await sleeper.sleep(for: .nanoseconds(schedule.interval.nanoseconds))
         }
     }
 }

@@ -33,51 +33,62 @@ extension VMSession {
         }
     }
 
-    /// Refreshes each inventory item when it is due, sleeping until the next one is.
+    /// Refreshes the inventory a round at a time (`InventorySchedule`), sleeping until the next
+    /// round is due.
     func inventoryLoop(_ link: any AgentLink) async {
         while !Task.isCancelled && !removed {
             if machine.state == .responsive {
                 let due = schedule.takeDue(at: .now) { item in
                     item.commands.allSatisfy { enabledCommands.contains($0) && !unsupported.contains($0) }
                 }
-                for item in due {
-                    guard !Task.isCancelled, machine.state == .responsive else { break }
-                    await refreshGated(item, link)
-                }
+                if !due.isEmpty { await refreshGated(due, link) }
             }
-            try? await Task.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval), clock: .continuous)
+            await sleeper.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval))
         }
     }
 
-    /// One refresh, through the fleet-wide gate: a whole fleet can come due at once.
-    func refreshGated(_ item: InventoryItem, _ link: any AgentLink) async {
+    /// One round, through the fleet-wide gate (a whole fleet can come due at once), its items
+    /// fetched one after another and recorded in one batch for the store.
+    func refreshGated(_ items: [InventoryItem], _ link: any AgentLink) async {
         await inventoryGate.wait()
-        let result = await collector.collect(item, via: link, enabled: enabledCommands)
+        var results: [InventoryResult] = []
+        for item in items {
+            guard !Task.isCancelled, machine.state == .responsive else { break }
+            let result = await collector.collect(item, via: link, enabled: enabledCommands)
+            results.append(result)
+            // A frozen guest refuses the rest of the round too.
+            if case .frozen = result { break }
+        }
         await inventoryGate.signal()
-        await record(result)
+        var changes: [StoreChange] = []
+        for result in results { await record(result, into: &changes) }
+        if !changes.isEmpty { await writer.enqueue(changes) }
     }
 
-    private func record(_ result: InventoryResult) async {
+    private func record(_ result: InventoryResult, into changes: inout [StoreChange]) async {
         let now = Date().millis
         switch result {
         case .observed(let updates, let samples):
-            let changes = factCache.changes(updates, vmID: vmID, at: now) + samples.map { $0.change(vmID: vmID, at: now) }
-            if !changes.isEmpty { await writer.enqueue(changes) }
+            changes += factCache.changes(updates, vmID: vmID, at: now) + samples.map { $0.change(vmID: vmID, at: now) }
         case .frozen:
             await apply(.frozenDetected)
         case .unsupported(let command, let reason):
             // Unknown or disabled: skip it until the next guest-info, and say so once.
             unsupported.insert(command)
-            await writer.enqueue(.unsupportedCommand(vmID: vmID, command, reason: reason, at: now))
+            changes.append(.unsupportedCommand(vmID: vmID, command, reason: reason, at: now))
         case .rejected(let command, let rejection):
-            await reject(command, rejection)
+            changes.append(rejectionChange(command, rejection, at: now))
         case .failed:
             break
         }
     }
 
     func reject(_ command: String, _ rejection: InventoryRejection) async {
+        await writer.enqueue(rejectionChange(command, rejection, at: Date().millis))
+    }
+
+    private func rejectionChange(_ command: String, _ rejection: InventoryRejection, at time: Millis) -> StoreChange {
         logger.warning("refused \(command) result: \(rejection.reason)")
-        await writer.enqueue(.rejection(vmID: vmID, command, reason: rejection.reason, detail: rejection.detail, at: Date().millis))
+        return .rejection(vmID: vmID, command, reason: rejection.reason, detail: rejection.detail, at: time)
     }
 }

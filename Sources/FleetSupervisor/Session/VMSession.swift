@@ -19,6 +19,7 @@ public actor VMSession {
     let inventoryGate: AsyncSemaphore
     let collector: InventoryCollector
     let completions: ExecCompletions
+    let sleeper: LoopSleeper
     var machine: SessionMachine
     var link: (any AgentLink)?
     var enabledCommands: Set<String> = []
@@ -34,7 +35,7 @@ public actor VMSession {
 
     init(
         name: String, vmID: Int64, endpoint: any AgentEndpoint, config: SupervisorConfig, store: FleetStore, writer: StoreWriter,
-        inventoryGate: AsyncSemaphore, completions: ExecCompletions, logger: Logger
+        inventoryGate: AsyncSemaphore, completions: ExecCompletions, sleeper: LoopSleeper, logger: Logger
     ) {
         var logger = logger
         logger[metadataKey: "vm"] = "\(name)"
@@ -47,6 +48,7 @@ public actor VMSession {
         self.writer = writer
         self.inventoryGate = inventoryGate
         self.completions = completions
+        self.sleeper = sleeper
         self.collector = InventoryCollector(facts: InventoryFacts(limits: config.inventoryLimits))
         self.schedule = InventorySchedule(intervals: config.inventoryIntervals)
         // Every session starts disconnected; the supervisor has recorded that in the store.
@@ -131,7 +133,7 @@ public actor VMSession {
         let heartbeat = HeartbeatSchedule(
             interval: config.heartbeatInterval.timeAmount, timeout: config.commandTimeout.timeAmount, report: monitor.report)
         // A link that cannot ping on its own is pinged from here, on the same schedule.
-        let polled = link.supportsPersistentHeartbeat ? nil : Task { await PolledHeartbeat.run(heartbeat, through: link) }
+        let polled = link.supportsPersistentHeartbeat ? nil : Task { [sleeper] in await PolledHeartbeat.run(heartbeat, through: link, sleeper: sleeper) }
         if polled == nil { link.startHeartbeat(heartbeat) }
         let inventory = Task { await self.inventoryLoop(link) }
         defer {
@@ -147,7 +149,7 @@ public actor VMSession {
                     // A VM that stopped answering may have been paused (or its host starved): its
                     // clock fell behind meanwhile. Measure the drift now, not at the next refresh.
                     schedule.markRefreshed(.clock, at: .now)
-                    Task { await self.refreshGated(.clock, link) }
+                    Task { await self.refreshGated([.clock], link) }
                 }
             case .frozen: await apply(.frozenDetected)
             case .missed(let error):
