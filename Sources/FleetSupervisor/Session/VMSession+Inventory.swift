@@ -13,7 +13,9 @@ extension VMSession {
             enabledCommands = Set(QGACommandTable.all.filter { $0.origin == .baseline }.map { $0.name })
             return
         }
-        enabledCommands = Set(info.supportedCommands.filter(\.enabled).map(\.name))
+        // Only commands fleetd knows are ever asked about: keep the table's own names, not the
+        // decoded copies (a few KiB per VM at 10,000 VMs).
+        enabledCommands = Set(info.supportedCommands.lazy.filter(\.enabled).compactMap { QGACommandTable.command(named: $0.name)?.name })
         unsupported = []
         let facts: [AgentInfoFact]
         do {
@@ -41,7 +43,11 @@ extension VMSession {
                 let due = schedule.takeDue(at: .now) { item in
                     item.commands.allSatisfy { enabledCommands.contains($0) && !unsupported.contains($0) }
                 }
-                if !due.isEmpty { await refreshGated(due, link) }
+                if !due.isEmpty {
+                    // Each round in a task of its own, for the reason `serve` gives.
+                    let round = Task { await self.refreshGated(due, link) }
+                    await withTaskCancellationHandler { await round.value } onCancel: { round.cancel() }
+                }
             }
             await sleeper.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval))
         }

@@ -111,10 +111,11 @@ public actor VMSession {
                 continue
             }
             await apply(.synced)
-            await learnCommands(link)
-            await refreshFrozenState(link)
-            // A frozen agent refuses guest-exec: its execs wait for the thaw (see `apply`).
-            if machine.state == .responsive { await resumeExecs(link) }
+            // In a task of its own: a task keeps the memory its deepest calls needed until it
+            // ends, and guest-info's decoding is the deepest — the session's lifelong task
+            // would hold it for good (several KiB per VM at 10,000 VMs).
+            let settle = Task { await self.settleAfterSync(link) }
+            await withTaskCancellationHandler { await settle.value } onCancel: { settle.cancel() }
             schedule.restart()
             do {
                 try await steadyState(link)
@@ -124,6 +125,14 @@ public actor VMSession {
                 continue  // resync, then carry on
             }
         }
+    }
+
+    /// What the agent can do, whether it is frozen, and the execs it owes.
+    private func settleAfterSync(_ link: any AgentLink) async {
+        await learnCommands(link)
+        await refreshFrozenState(link)
+        // A frozen agent refuses guest-exec: its execs wait for the thaw (see `apply`).
+        if machine.state == .responsive { await resumeExecs(link) }
     }
 
     /// Heartbeats and inventory (on its own schedule) until something requires a resync (thrown).
