@@ -13,6 +13,20 @@ import Testing
 struct AgentConnectionTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 
+    /// qemu-ga serves one client at a time: until it has seen the previous client leave, its
+    /// listen queue may be full and a connect fails with EAGAIN (a session's reconnect loop
+    /// rides that out; a test connecting once must too).
+    static func connectWhenFree(_ path: String) async throws -> AgentConnection {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await AgentConnection.connect(unixSocket: path, on: group)
+            } catch let error as IOError where error.errnoCode == EAGAIN && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
     @Test("sync then typed calls, against fleet-agent and the real qemu-ga", arguments: ["fleet-agent", "qemu-ga"])
     func realAgents(_ which: String) async throws {
         let agent = try AgentProcess(executable: which == "qemu-ga" ? AgentProcess.qemuGAPath : AgentProcess.fleetAgentPath, name: which)
@@ -23,7 +37,7 @@ struct AgentConnectionTests {
             let raw = try agent.connect()
             raw.send(#"{"execute":"guest-get-osinfo","argu"#)
         }
-        let connection = try await AgentConnection.connect(unixSocket: agent.socketPath, on: Self.group)
+        let connection = try await Self.connectWhenFree(agent.socketPath)
         try await connection.sync(timeout: .seconds(10))
         let info = try await connection.call(GuestInfoCommand.self, timeout: .seconds(5))
         #expect(info.supportedCommands.contains { $0.name == "guest-ping" && $0.enabled })
