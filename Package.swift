@@ -189,7 +189,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAPITests",
-            dependencies: ["FleetAPI", "FleetStore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FleetAPI", "FleetAPIModel", "FleetStore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -16,7 +16,7 @@ struct FleetSnapshot: Sendable {
             state: Components.Schemas.VMState(vm.state),
             since: Date(millis: vm.stateSince),
             reason: vm.stateReason,
-            agentVersion: facts.agent[vm.id]?.version,
+            agentVersion: facts.agentVersion[vm.id],
             os: facts.os[vm.id]?.summary,
             hostName: facts.hostName[vm.id]?.hostName,
             addresses: (facts.addresses[vm.id] ?? []).filter(\.isMain).map(\.cidr),

@@ -41,7 +41,7 @@ enum InventoryExport {
             let os = snapshot.os[vm.id]
             return Components.Schemas.ExportVM(
                 name: vm.name, state: .init(vm.state), since: Date(millis: vm.stateSince),
-                agentVersion: snapshot.agent[vm.id]?.version, hostName: snapshot.hostName[vm.id]?.hostName,
+                agentVersion: snapshot.agentVersion[vm.id], hostName: snapshot.hostName[vm.id]?.hostName,
                 id: os?.osId, prettyName: os?.prettyName, versionId: os?.versionId, kernelRelease: os?.kernelRelease,
                 machine: os?.machine, vcpus: snapshot.vcpus[vm.id].map { $0.filter(\.online).count },
                 memoryBytes: snapshot.memory[vm.id]?.onlineBytes,

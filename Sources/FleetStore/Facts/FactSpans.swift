@@ -57,6 +57,18 @@ enum FactSpans {
     }
 }
 
+extension FactSpans {
+    /// Each VM's current agent version, without the rest of its agent facts.
+    static func currentAgentVersions(_ db: Database, vmIDs: [Int64]? = nil) throws -> [Int64: String] {
+        var sql = "SELECT vm_id, version FROM \(AgentInfoFact.table) WHERE valid_to IS NULL"
+        if let vmIDs { sql += " AND vm_id IN (\(vmIDs.map(String.init).joined(separator: ",")))" }
+        var result: [Int64: String] = [:]
+        let cursor = try Row.fetchCursor(db, sql: sql)
+        while let row = try cursor.next() { result[row[0]] = row[1] }
+        return result
+    }
+}
+
 extension SpanRow {
     /// The VM's current rows, oldest first (a statement compiled once per connection).
     static func fetchAll(_ db: Database, currentRowsOf vmID: Int64) throws -> [SpanRow] {

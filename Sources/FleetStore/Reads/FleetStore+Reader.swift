@@ -35,7 +35,7 @@ extension FleetStore: FleetReader {
             }
             return ListingFacts(
                 vms: vms,
-                agent: try FactSpans.current(db, AgentInfoFact.self, vmIDs: ids).compactMapValues(\.first),
+                agentVersion: try FactSpans.currentAgentVersions(db, vmIDs: ids),
                 os: try FactSpans.current(db, OSInfoFact.self, vmIDs: ids).compactMapValues(\.first),
                 hostName: try FactSpans.current(db, HostNameFact.self, vmIDs: ids).compactMapValues(\.first),
                 addresses: try FactSpans.current(db, AddressFact.self, vmIDs: ids))
@@ -89,7 +89,7 @@ extension FleetStore: FleetReader {
             snapshot.parts = parts
             snapshot.vms = try VMRecord.order(Column("name")).fetchAll(db)
             if parts.contains(.vms) {
-                snapshot.agent = try FactSpans.current(db, AgentInfoFact.self).compactMapValues(\.first)
+                snapshot.agentVersion = try FactSpans.currentAgentVersions(db)
                 snapshot.os = try FactSpans.current(db, OSInfoFact.self).compactMapValues(\.first)
                 snapshot.hostName = try FactSpans.current(db, HostNameFact.self).compactMapValues(\.first)
                 snapshot.vcpus = try FactSpans.current(db, VcpuFact.self)
