@@ -87,7 +87,7 @@ do {
     try FileManager.default.createDirectory(at: databaseDirectory, withIntermediateDirectories: true)
     let store = try FleetStore(path: settings.database)
     let supervisor = Supervisor(config: settings.supervisor, store: store, logger: logger)
-    let control = try ControlServer.makeApplication(
+    let control = try ControlServer.makeService(
         config: settings.controlSocketConfig(logger: logger), supervisor: supervisor, reader: store, audit: store, registry: metricsRegistry,
         logger: logger)
     let group = ServiceGroup(

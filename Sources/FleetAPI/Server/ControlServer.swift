@@ -47,11 +47,12 @@ public enum ControlServer {
     /// The date format both sides use: RFC 3339 with milliseconds.
     public static let openAPIConfiguration = Configuration.fleet
 
-    /// The application over a supervisor's sessions, reading through `reader` and auditing to `audit`.
-    public static func makeApplication(
+    /// The control socket's service over a supervisor's sessions, reading through `reader` and
+    /// auditing to `audit`; it runs on a loop of its own (`ControlService`).
+    public static func makeService(
         config: ControlSocketConfig, supervisor: Supervisor, reader: any FleetReader, audit: any AuditTrail,
         registry: PrometheusCollectorRegistry, logger: Logger
-    ) throws -> some ApplicationProtocol {
+    ) throws -> some Service {
         try prepareSocketPath(config.path)
         let router = Router(context: ControlRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: PeerCredentialsMiddleware())
@@ -63,7 +64,7 @@ public enum ControlServer {
             middlewares: [AccessMiddleware(policy: config.policy, audit: audit, logger: logger), validation])
         MethodRoutes.register(on: router, paths: rules.paths)
         let path = config.path, mode = config.mode, group = config.group
-        return Application(
+        let application = Application(
             router: router,
             server: .http1(configuration: httpConfiguration),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "fleetd"),
@@ -75,7 +76,9 @@ public enum ControlServer {
                 }
                 logger.info("control socket listening on \(path)")
             },
+            eventLoopGroupProvider: .shared(controlLoopGroup),
             logger: logger)
+        return ControlService(app: application, loop: controlLoopGroup.next())
     }
 
     /// Headers are bounded well below Hummingbird's defaults (80 KiB, 1,000 fields): no route
