@@ -4,10 +4,11 @@ import NIOPosix
 import ServiceLifecycle
 
 /// The control socket on a thread of its own. fleetd runs Swift tasks on the event loops that
-/// serve the VMs (main.swift); the control API's connections and handlers would queue behind
-/// their work — at start-up, behind 10,000 VMs' first inventory, a `fleetctl status` waited
-/// seconds. Here the server's I/O and every task it starts (its children inherit the
-/// preference) run on one loop that serves nothing else.
+/// serve the VMs (main.swift); without this, a 10,000-VM listing or export rendered in a handler
+/// would hold up a VM loop's I/O, and requests would queue behind the VMs' work. Here the
+/// server's I/O and every task it starts (its children inherit the preference) run on one loop
+/// that serves nothing else. (It does not cure the status stall during the first inventory burst
+/// of 10,000 VMs, when both cores are saturated: BENCHMARKS.md.)
 public struct ControlService<App: ApplicationProtocol>: Service {
     let app: App
     let executor: EventLoopTaskExecutor

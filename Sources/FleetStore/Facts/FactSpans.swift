@@ -45,9 +45,7 @@ enum FactSpans {
     /// Every current fact of one kind, grouped by VM id (in insertion order within a VM); of
     /// the given VMs only, when `vmIDs` is not nil. One statement for the whole fleet.
     static func current<Fact: SpanFact>(_ db: Database, _ type: Fact.Type, vmIDs: [Int64]? = nil) throws -> [Int64: [Fact]] {
-        var sql = "SELECT * FROM \(Fact.table) WHERE valid_to IS NULL"
-        if let vmIDs { sql += " AND vm_id IN (\(vmIDs.map(String.init).joined(separator: ",")))" }
-        sql += " ORDER BY vm_id, id"
+        let sql = "SELECT * FROM \(Fact.table) WHERE \(currentRows(of: vmIDs)) ORDER BY vm_id, id"
         var result: [Int64: [Fact]] = [:]
         let cursor = try SpanRow<Fact>.fetchCursor(db, sql: sql)
         while let row = try cursor.next() {
@@ -58,10 +56,16 @@ enum FactSpans {
 }
 
 extension FactSpans {
+    /// The WHERE condition for the current rows of these VMs (all VMs when nil); the ids are
+    /// integers, so writing them into the text is safe.
+    private static func currentRows(of vmIDs: [Int64]?) -> String {
+        guard let vmIDs else { return "valid_to IS NULL" }
+        return "valid_to IS NULL AND vm_id IN (\(vmIDs.map(String.init).joined(separator: ",")))"
+    }
+
     /// Each VM's current agent version, without the rest of its agent facts.
     static func currentAgentVersions(_ db: Database, vmIDs: [Int64]? = nil) throws -> [Int64: String] {
-        var sql = "SELECT vm_id, version FROM \(AgentInfoFact.table) WHERE valid_to IS NULL"
-        if let vmIDs { sql += " AND vm_id IN (\(vmIDs.map(String.init).joined(separator: ",")))" }
+        let sql = "SELECT vm_id, version FROM \(AgentInfoFact.table) WHERE \(currentRows(of: vmIDs))"
         var result: [Int64: String] = [:]
         let cursor = try Row.fetchCursor(db, sql: sql)
         while let row = try cursor.next() { result[row[0]] = row[1] }

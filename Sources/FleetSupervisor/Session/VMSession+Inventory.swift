@@ -43,11 +43,7 @@ extension VMSession {
                 let due = schedule.takeDue(at: .now) { item in
                     item.commands.allSatisfy { enabledCommands.contains($0) && !unsupported.contains($0) }
                 }
-                if !due.isEmpty {
-                    // Each round in a task of its own, for the reason `serve` gives.
-                    let round = Task { await self.refreshGated(due, link) }
-                    await withTaskCancellationHandler { await round.value } onCancel: { round.cancel() }
-                }
+                if !due.isEmpty { await inShortTask { await self.refreshGated(due, link) } }
             }
             await sleeper.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval))
         }

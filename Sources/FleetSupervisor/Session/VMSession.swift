@@ -111,11 +111,7 @@ public actor VMSession {
                 continue
             }
             await apply(.synced)
-            // In a task of its own: a task keeps the memory its deepest calls needed until it
-            // ends, and guest-info's decoding is the deepest — the session's lifelong task
-            // would hold it for good (several KiB per VM at 10,000 VMs).
-            let settle = Task { await self.settleAfterSync(link) }
-            await withTaskCancellationHandler { await settle.value } onCancel: { settle.cancel() }
+            await inShortTask { await self.settleAfterSync(link) }
             schedule.restart()
             do {
                 try await steadyState(link)
@@ -125,6 +121,15 @@ public actor VMSession {
                 continue  // resync, then carry on
             }
         }
+    }
+
+    /// Runs `work` in a task of its own and waits for it, passing cancellation on. A task keeps
+    /// the memory its deepest calls needed until it ends: one-off deep work (guest-info's decoding
+    /// after a sync, an inventory round) would otherwise stay with the session's lifelong tasks
+    /// for good — several KiB per VM at 10,000 VMs.
+    func inShortTask(_ work: @escaping @Sendable () async -> Void) async {
+        let task = Task(operation: work)
+        await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
     /// What the agent can do, whether it is frozen, and the execs it owes.
