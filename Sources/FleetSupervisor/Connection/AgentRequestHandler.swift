@@ -52,21 +52,19 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         // The write promise means "the handler has it"; a failed socket write is this request's
         // failure, reported through its own promise exactly once.
         writePromise?.succeed()
-        guard !closing else { return outbound.promise.fail(AgentConnectionError.disconnected) }
-        var request = outbound.request
+        guard !closing, context.channel.isActive else { return outbound.promise.fail(AgentConnectionError.disconnected) }
+        let request = outbound.request
         let id = pending.add(
             request.execute, waiter: outbound.promise, timeout: outbound.timeout, at: context.eventLoop.now,
             silenceIsSuccess: !outbound.successResponse, smallReply: ReplyAllowance.isSmall(request.execute))
         updateReplyCap()
-        request.id = .int(id)
         // Never cancelled: once the request is answered the timer finds nothing to do.
         wheel.schedule(in: outbound.timeout) { self.expire(id) }
         var buffer = context.channel.allocator.buffer(capacity: 128)
-        buffer.writeBytes(request.bytes())
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenFailure { _ in
-            handler.value.fail(id, AgentConnectionError.disconnected)
-        }
+        RequestWire.write(request, id: id, into: &buffer)
+        // No write promise: a socket write that fails closes the channel, and closing fails
+        // every pending request (`channelInactive`) — this one with the rest.
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     private func expire(_ id: Int64) {
@@ -77,11 +75,6 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         case .silentSuccess(let entry): entry.waiter.succeed(nil)
         case .timedOut(let entry): entry.waiter.fail(AgentConnectionError.timeout(command: entry.command))
         }
-        updateReplyCap()
-    }
-
-    private func fail(_ id: Int64, _ error: any Error) {
-        pending.remove(id)?.waiter.fail(error)
         updateReplyCap()
     }
 

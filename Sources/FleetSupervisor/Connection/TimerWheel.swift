@@ -16,6 +16,9 @@ final class TimerWheel {
     }
 
     private var slots = [[Entry]](repeating: [], count: slotCount)
+    /// The slot being fired, swapped out so its array (and its capacity) is reused: a slot
+    /// holds ~100 entries at 10,000 VMs, and growing a fresh array for every tick cost malloc.
+    private var firing: [Entry] = []
     /// The slot the next tick empties, and the time from which it is due.
     private var cursor = 0
     private var cursorTime: NIODeadline
@@ -42,13 +45,14 @@ final class TimerWheel {
     private func tick(now: NIODeadline) {
         // A late tick catches up on every slot that has come due.
         while cursorTime <= now {
-            let due = slots[cursor]
-            slots[cursor] = []
+            swap(&firing, &slots[cursor])
             cursor = (cursor + 1) % Self.slotCount
             cursorTime = cursorTime + Self.resolution
-            for entry in due {
+            // An action may arm new timers: they land in `slots`, never in `firing`.
+            for entry in firing {
                 if entry.deadline <= now { entry.action() } else { schedule(at: entry.deadline, entry.action) }
             }
+            firing.removeAll(keepingCapacity: firing.capacity <= 4096)
         }
     }
 

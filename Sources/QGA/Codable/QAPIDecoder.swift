@@ -17,7 +17,7 @@ public struct QAPIDecoder: Sendable {
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(QAPIDecodingError) -> T {
         do {
-            return try ValueDecoder.decode(type, value: value, codingPath: [], mode: mode)
+            return try ValueDecoder.decode(type, value: value, parent: nil, key: nil, mode: mode)
         } catch let error as QAPIDecodingError {
             throw error
         } catch {
@@ -30,25 +30,38 @@ public struct QAPIDecoder: Sendable {
 
 /// The `Decoder` behind `QAPIDecoder`. A class so that containers can record which members
 /// were read, for the unexpected-member check.
+///
+/// Its coding path is worked out only when an error needs it, from the chain of parents: fleetd
+/// decodes every inventory reply of 10,000 VMs, and building a path array for every value
+/// (and a key string for every array element) was most of the cost of a clean decode.
 final class ValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
     let mode: QAPIDecoder.Mode
     var userInfo: [CodingUserInfoKey: Any] { [:] }
-    /// Members of this object that the type read (set once it asks for a keyed container).
+    /// The decoder of the enclosing value and this value's key in it (nil at the root).
+    fileprivate let parent: ValueDecoder?
+    fileprivate let key: (any CodingKey)?
+    /// Members of this object that the type read (set once it asks for a keyed container, and
+    /// only for arguments: results ignore unknown members).
     fileprivate var readKeys: Set<String>?
 
-    init(value: JSONValue, codingPath: [any CodingKey], mode: QAPIDecoder.Mode) {
+    init(value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, mode: QAPIDecoder.Mode) {
         self.value = value
-        self.codingPath = codingPath
+        self.parent = parent
+        self.key = key
         self.mode = mode
     }
 
+    var codingPath: [any CodingKey] {
+        guard let parent, let key else { return [] }
+        return parent.codingPath + [key]
+    }
+
     static func decode<T: Decodable>(
-        _ type: T.Type, value: JSONValue, codingPath: [any CodingKey], mode: QAPIDecoder.Mode
+        _ type: T.Type, value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, mode: QAPIDecoder.Mode
     ) throws -> T {
         if type == JSONValue.self, let same = value as? T { return same }
-        let decoder = ValueDecoder(value: value, codingPath: codingPath, mode: mode)
+        let decoder = ValueDecoder(value: value, parent: parent, key: key, mode: mode)
         let result = try T(from: decoder)
         try decoder.checkUnexpected()
         return result
@@ -67,7 +80,7 @@ final class ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else { throw typeError("object") }
-        if readKeys == nil { readKeys = [] }
+        if mode == .arguments, readKeys == nil { readKeys = [] }
         return KeyedDecodingContainer(KeyedContainer<Key>(object: object, decoder: self))
     }
 
@@ -93,9 +106,21 @@ struct AnyKey: CodingKey {
     init?(intValue: Int) { self.init(index: intValue) }
 }
 
+/// An array element's key, its text made only if an error path asks for it.
+struct IndexKey: CodingKey {
+    let index: Int
+    var stringValue: String { "\(index)" }
+    var intValue: Int? { index }
+    init(_ index: Int) { self.index = index }
+    init?(stringValue: String) { nil }
+    init?(intValue: Int) { index = intValue }
+}
+
 /// Scalar conversions shared by all three container kinds.
 private enum Scalars {
-    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, path: @autoclosure () -> [any CodingKey], mode: QAPIDecoder.Mode) throws -> T {
+    /// `value` is `key`'s member of what `parent` decodes (or, without a key, its own value).
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, parent: ValueDecoder, key: (any CodingKey)?) throws -> T {
+        func path() -> [any CodingKey] { key.map { parent.codingPath + [$0] } ?? parent.codingPath }
         func wrong(_ expected: String) -> QAPIDecodingError {
             QAPIDecodingError(path: QAPIDecodingError.path(path()), kind: .wrongType(expected: expected))
         }
@@ -134,7 +159,8 @@ private enum Scalars {
             guard let u = value.uint64Value, let v = UInt32(exactly: u) else { throw wrong("integer") }
             return v as! T
         default:
-            return try ValueDecoder.decode(type, value: value, codingPath: path(), mode: mode)
+            guard let key else { return try ValueDecoder.decode(type, value: value, parent: parent.parent, key: parent.key, mode: parent.mode) }
+            return try ValueDecoder.decode(type, value: value, parent: parent, key: key, mode: parent.mode)
         }
     }
 }
@@ -164,7 +190,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let value = try member(key)
-        return try Scalars.decode(type, value, path: codingPath + [key], mode: decoder.mode)
+        return try Scalars.decode(type, value, parent: decoder, key: key)
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
@@ -173,17 +199,17 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode).container(keyedBy: type)
+        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode).unkeyedContainer()
+        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder { decoder }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        try ValueDecoder(value: member(key), codingPath: codingPath + [key], mode: decoder.mode)
+        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode)
     }
 }
 
@@ -200,7 +226,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
         self.decoder = decoder
     }
 
-    private var elementPath: [any CodingKey] { codingPath + [AnyKey(index: currentIndex)] }
+    private var elementPath: [any CodingKey] { codingPath + [IndexKey(currentIndex)] }
 
     private mutating func next() throws -> JSONValue {
         guard !isAtEnd else {
@@ -217,23 +243,23 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let path = elementPath
-        return try Scalars.decode(type, next(), path: path, mode: decoder.mode)
+        let key = IndexKey(currentIndex)
+        return try Scalars.decode(type, next(), parent: decoder, key: key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        let path = elementPath
-        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode).container(keyedBy: type)
+        let key = IndexKey(currentIndex)
+        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        let path = elementPath
-        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode).unkeyedContainer()
+        let key = IndexKey(currentIndex)
+        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        let path = elementPath
-        return try ValueDecoder(value: next(), codingPath: path, mode: decoder.mode)
+        let key = IndexKey(currentIndex)
+        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode)
     }
 }
 
@@ -245,6 +271,6 @@ private struct SingleContainer: SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if type == JSONValue.self, let same = decoder.value as? T { return same }
-        return try Scalars.decode(type, decoder.value, path: codingPath, mode: decoder.mode)
+        return try Scalars.decode(type, decoder.value, parent: decoder, key: nil)
     }
 }

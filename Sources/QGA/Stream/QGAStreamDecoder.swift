@@ -72,13 +72,43 @@ public struct QGAStreamDecoder: Sendable {
     /// Convenience for tests and simple callers.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [QGAStreamEvent] {
         var events: [QGAStreamEvent] = []
-        for byte in bytes { step(byte) { events.append($0) } }
+        Array(bytes).withUnsafeBytes { feed($0) { events.append($0) } }
         return events
     }
 
     /// Feeds a buffer, calling `emit` for each event in stream order.
     public mutating func feed(_ buffer: UnsafeRawBufferPointer, _ emit: (QGAStreamEvent) -> Void) {
-        for byte in buffer { step(byte, emit) }
+        var offset = 0
+        while offset < buffer.count {
+            // Inside a string, a run of bytes that neither ends it, escapes nor breaks it is
+            // taken whole (most of an inventory reply is such runs) — as far as the size limit
+            // allows, or skipped whole once the message is past it. The byte after the run goes
+            // through the lexer alone (and raises the limit error if it does not fit).
+            if case .string(let quote) = state {
+                let room = skippingMessage ? buffer.count - offset : limits.maxMessageBytes - messageBytes - token.count
+                let run = Self.plainStringRun(buffer, from: offset, upTo: min(buffer.count, offset + max(room, 0)), quote: quote)
+                if run > 0 {
+                    if !skippingMessage { token.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + run)])) }
+                    offset += run
+                    continue
+                }
+            }
+            step(buffer[offset], emit)
+            offset += 1
+        }
+    }
+
+    /// How many bytes from `start` (up to `end`) the string lexer would only append: not the
+    /// quote, not a backslash, no control byte, no 0xFE/0xFF (invalid in QEMU's lexer; 0xFF is
+    /// also the host's sync delimiter).
+    private static func plainStringRun(_ buffer: UnsafeRawBufferPointer, from start: Int, upTo end: Int, quote: UInt8) -> Int {
+        var position = start
+        while position < end {
+            let byte = buffer[position]
+            if byte == quote || byte == 0x5C || byte < 0x20 || byte >= 0xFE { break }
+            position += 1
+        }
+        return position - start
     }
 
     // MARK: Lexer
