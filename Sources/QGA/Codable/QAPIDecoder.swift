@@ -17,7 +17,7 @@ public struct QAPIDecoder: Sendable {
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(QAPIDecodingError) -> T {
         do {
-            return try ValueDecoder.decode(type, value: value, parent: nil, key: nil, mode: mode)
+            return try ValueDecoder.decode(type, with: ValueDecoder(value: value, mode: mode))
         } catch let error as QAPIDecodingError {
             throw error
         } catch {
@@ -39,29 +39,43 @@ final class ValueDecoder: Decoder {
     let mode: QAPIDecoder.Mode
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// The decoder of the enclosing value and this value's key in it (nil at the root).
-    fileprivate let parent: ValueDecoder?
-    fileprivate let key: (any CodingKey)?
+    private let parent: ValueDecoder?
+    private let key: (any CodingKey)?
     /// Members of this object that the type read (set once it asks for a keyed container, and
     /// only for arguments: results ignore unknown members).
     fileprivate var readKeys: Set<String>?
 
-    init(value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, mode: QAPIDecoder.Mode) {
+    /// The decoder of a whole value.
+    convenience init(value: JSONValue, mode: QAPIDecoder.Mode) {
+        self.init(value: value, parent: nil, key: nil, mode: mode)
+    }
+
+    private init(value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, mode: QAPIDecoder.Mode) {
         self.value = value
         self.parent = parent
         self.key = key
         self.mode = mode
     }
 
-    var codingPath: [any CodingKey] {
-        guard let parent, let key else { return [] }
-        return parent.codingPath + [key]
+    /// The decoder of `key`'s member (or element) `value` of this value.
+    func child(_ value: JSONValue, key: any CodingKey) -> ValueDecoder {
+        ValueDecoder(value: value, parent: self, key: key, mode: mode)
     }
 
-    static func decode<T: Decodable>(
-        _ type: T.Type, value: JSONValue, parent: ValueDecoder?, key: (any CodingKey)?, mode: QAPIDecoder.Mode
-    ) throws -> T {
-        if type == JSONValue.self, let same = value as? T { return same }
-        let decoder = ValueDecoder(value: value, parent: parent, key: key, mode: mode)
+    /// A fresh decoder of this same value (a single-value container decoding a nested type).
+    func again() -> ValueDecoder {
+        ValueDecoder(value: value, parent: parent, key: key, mode: mode)
+    }
+
+    var codingPath: [any CodingKey] { parent.map { $0.codingPath(appending: key) } ?? [] }
+
+    func codingPath(appending key: (any CodingKey)?) -> [any CodingKey] {
+        guard let key else { return codingPath }
+        return codingPath + [key]
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, with decoder: ValueDecoder) throws -> T {
+        if type == JSONValue.self, let same = decoder.value as? T { return same }
         let result = try T(from: decoder)
         try decoder.checkUnexpected()
         return result
@@ -98,12 +112,11 @@ struct AnyKey: CodingKey {
     var stringValue: String
     var intValue: Int?
     init(_ string: String) { stringValue = string }
-    init(index: Int) {
-        stringValue = "\(index)"
-        intValue = index
-    }
     init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.init(index: intValue) }
+    init?(intValue: Int) {
+        stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
 }
 
 /// An array element's key, its text made only if an error path asks for it.
@@ -120,7 +133,7 @@ struct IndexKey: CodingKey {
 private enum Scalars {
     /// `value` is `key`'s member of what `parent` decodes (or, without a key, its own value).
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, parent: ValueDecoder, key: (any CodingKey)?) throws -> T {
-        func path() -> [any CodingKey] { key.map { parent.codingPath + [$0] } ?? parent.codingPath }
+        func path() -> [any CodingKey] { parent.codingPath(appending: key) }
         func wrong(_ expected: String) -> QAPIDecodingError {
             QAPIDecodingError(path: QAPIDecodingError.path(path()), kind: .wrongType(expected: expected))
         }
@@ -159,8 +172,7 @@ private enum Scalars {
             guard let u = value.uint64Value, let v = UInt32(exactly: u) else { throw wrong("integer") }
             return v as! T
         default:
-            guard let key else { return try ValueDecoder.decode(type, value: value, parent: parent.parent, key: parent.key, mode: parent.mode) }
-            return try ValueDecoder.decode(type, value: value, parent: parent, key: key, mode: parent.mode)
+            return try ValueDecoder.decode(type, with: key.map { parent.child(value, key: $0) } ?? parent.again())
         }
     }
 }
@@ -199,17 +211,17 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode).container(keyedBy: type)
+        try decoder.child(member(key), key: key).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode).unkeyedContainer()
+        try decoder.child(member(key), key: key).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder { decoder }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        try ValueDecoder(value: member(key), parent: decoder, key: key, mode: decoder.mode)
+        try decoder.child(member(key), key: key)
     }
 }
 
@@ -249,17 +261,17 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let key = IndexKey(currentIndex)
-        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode).container(keyedBy: type)
+        return try decoder.child(next(), key: key).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let key = IndexKey(currentIndex)
-        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode).unkeyedContainer()
+        return try decoder.child(next(), key: key).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let key = IndexKey(currentIndex)
-        return try ValueDecoder(value: next(), parent: decoder, key: key, mode: decoder.mode)
+        return try decoder.child(next(), key: key)
     }
 }
 

@@ -137,22 +137,22 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encodeNil() { node.appendChild().content = .value(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let path = codingPath + [AnyKey(index: count)]
+        let path = codingPath + [IndexKey(count)]
         try ValueEncoder.encode(value, into: node.appendChild(), codingPath: path)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = codingPath + [AnyKey(index: count)]
+        let path = codingPath + [IndexKey(count)]
         return ValueEncoder(codingPath: path, storage: node.appendChild()).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = codingPath + [AnyKey(index: count)]
+        let path = codingPath + [IndexKey(count)]
         return ValueEncoder(codingPath: path, storage: node.appendChild()).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = codingPath + [AnyKey(index: count)]
+        let path = codingPath + [IndexKey(count)]
         return ValueEncoder(codingPath: path, storage: node.appendChild())
     }
 }
