@@ -10,6 +10,9 @@ import GRDB
 public final class FleetStore: Sendable {
     /// Internal: no SQL outside FleetStore. (Tests reach it through `@testable import`.)
     let database: DatabasePool
+    /// Heartbeat figures of the attached VMs, current in memory (written to the rows every few
+    /// seconds by `persistHeartbeats`); the reads show them.
+    public let heartbeats = LiveHeartbeats()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {

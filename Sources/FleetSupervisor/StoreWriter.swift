@@ -2,20 +2,23 @@ import FleetStore
 
 /// All of a supervisor's batched writes go through here and are committed together: one
 /// transaction every `interval` (or sooner when many are queued), so 10,000 VMs cost a few
-/// commits a second, not one per event. Heartbeats are folded per VM before they reach the store.
+/// commits a second, not one per event. Heartbeats do not queue: they update the store's live
+/// figures at once (`LiveHeartbeats`, which the reads show), and those are written to the rows
+/// every `heartbeatInterval`.
 public actor StoreWriter {
     private let store: FleetStore
     private var changes: [StoreChange] = []
-    /// Filled from event loops without a hop; drained at every commit.
-    public nonisolated let heartbeats = HeartbeatBuffer()
     private var flushTask: Task<Void, Never>?
+    private var persistTask: Task<Void, Never>?
     private let interval: Duration
+    private let heartbeatInterval: Duration
     public private(set) var commits = 0
     public private(set) var failures = 0
 
-    public init(store: FleetStore, interval: Duration = .milliseconds(200)) {
+    public init(store: FleetStore, interval: Duration = .milliseconds(200), heartbeatInterval: Duration = .seconds(30)) {
         self.store = store
         self.interval = interval
+        self.heartbeatInterval = heartbeatInterval
     }
 
     public func enqueue(_ change: StoreChange) {
@@ -28,11 +31,11 @@ public actor StoreWriter {
         scheduleFlush()
     }
 
-    /// Folds a heartbeat result in, from any thread; only the first result after a commit
-    /// costs a hop (to schedule the next one).
-    public nonisolated func heartbeat(vmID: Int64, _ update: (inout HeartbeatSummary) -> Void) {
-        if heartbeats.record(vmID: vmID, update) {
-            Task { await self.scheduleFlush() }
+    /// Folds a heartbeat outcome into the VM's live figures, from any thread; only the first
+    /// change after a write costs a hop (to schedule the next write).
+    public nonisolated func heartbeat(vmID: Int64, _ update: (inout HeartbeatFigures) -> Void) {
+        if store.heartbeats.record(vmID: vmID, update) {
+            Task { await self.schedulePersist() }
         }
     }
 
@@ -45,15 +48,45 @@ public actor StoreWriter {
         }
     }
 
+    private func schedulePersist() {
+        guard persistTask == nil else { return }
+        persistTask = Task {
+            try? await Task.sleep(for: heartbeatInterval)
+            await self.persistHeartbeats()
+        }
+    }
+
     /// Commits everything queued in one transaction.
     public func flush() async {
         flushTask = nil
         let batch = changes
-        let beats = heartbeats.drain()
         changes.removeAll(keepingCapacity: true)
-        guard !batch.isEmpty || !beats.isEmpty else { return }
+        guard !batch.isEmpty else { return }
         let started = ContinuousClock.now
-        let failed = await store.commit(batch, heartbeats: beats)
+        let failed = await store.commit(batch)
+        record(started: started, failed: failed)
+    }
+
+    /// Writes the live heartbeat figures that changed to their rows.
+    public func persistHeartbeats() async {
+        persistTask = nil
+        let started = ContinuousClock.now
+        do {
+            if try await store.persistHeartbeats() > 0 { record(started: started, failed: 0) }
+        } catch {
+            record(started: started, failed: 1)
+        }
+    }
+
+    /// Commits what is queued and writes the heartbeat figures: before fleetd stops.
+    public func finish() async {
+        flushTask?.cancel()
+        persistTask?.cancel()
+        await flush()
+        await persistHeartbeats()
+    }
+
+    private func record(started: ContinuousClock.Instant, failed: Int) {
         let took = ContinuousClock.now - started
         FleetMetrics.storeWrite.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
         if failed > 0 { FleetMetrics.storeWriteFailures.increment(by: failed) }

@@ -105,7 +105,7 @@ public actor Supervisor {
         for entry in sessions.values { entry.task.cancel() }
         for entry in sessions.values { await entry.task.value }
         sessions.removeAll()
-        await writer.flush()
+        await writer.finish()
     }
 
     /// Records an exec for a VM (before anything is sent) and starts it if the VM is reachable.

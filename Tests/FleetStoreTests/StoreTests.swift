@@ -101,26 +101,48 @@ struct VMRegistryTests {
         }
     }
 
-    @Test("heartbeats fold into aggregates: no row per ping")
-    func heartbeats() throws {
+    @Test("heartbeats fold into aggregates: no row per ping; reads show the live figures, the row follows when persisted")
+    func heartbeats() async throws {
         let temporary = try TemporaryStore()
-        try temporary.store.database.write { db in
-            let id = try VMRegistry.register(db, name: "vm1", socketPath: "/s", at: 0)
-            var summary = HeartbeatSummary()
-            summary.recordReply(rttMicros: 400, at: 10)
-            summary.recordReply(rttMicros: 200, at: 20)
-            summary.recordMiss()
-            try VMRegistry.applyHeartbeats(db, vmID: id, summary)
-            var second = HeartbeatSummary()
-            second.recordReply(rttMicros: 900, at: 30)
-            try VMRegistry.applyHeartbeats(db, vmID: id, second)
-            try VMRegistry.applyHeartbeats(db, vmID: id, HeartbeatSummary(missed: 2))
-            let vm = try #require(try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]))
-            #expect(vm["ping_ok"] as Int == 3 && vm["ping_missed"] as Int == 3 && vm["last_seen"] as Int64 == 30)
-            #expect(vm["rtt_last_us"] as Int64 == 900 && vm["rtt_min_us"] as Int64 == 200 && vm["rtt_max_us"] as Int64 == 900)
-            #expect(abs((vm["rtt_ewma_us"] as Double) - (200 * 0.875 + 900 * 0.125)) < 0.001)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition") == 1)
+        let store = temporary.store
+        let id = try #require(try await store.attachVMs([("vm1", "/s")], at: 0).first)
+        store.heartbeats.record(vmID: id) { $0.recordReply(rttMicros: 400, at: 10) }
+        store.heartbeats.record(vmID: id) { $0.recordReply(rttMicros: 200, at: 20) }
+        store.heartbeats.record(vmID: id) { $0.recordMiss() }
+        store.heartbeats.record(vmID: id) { $0.recordReply(rttMicros: 900, at: 30) }
+        store.heartbeats.record(vmID: id) { $0.recordMiss() }
+        store.heartbeats.record(vmID: id) { $0.recordMiss() }
+        // A VM that was never attached has no row: nothing is kept for it.
+        #expect(!store.heartbeats.record(vmID: id + 100) { $0.recordMiss() })
+        #expect(store.heartbeats.figures(of: id + 100) == nil)
+
+        func stored() async throws -> Row {
+            try #require(try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]) })
         }
+        // Not written yet: the row still has the figures it was attached with; reads show the live ones.
+        #expect(try await stored()["ping_ok"] as Int == 0)
+        let live = try #require(try await store.vm(named: "vm1"))
+        #expect(live.pingOk == 3 && live.pingMissed == 3 && live.lastSeen == 30)
+        #expect(live.rttLastUs == 900 && live.rttMinUs == 200 && live.rttMaxUs == 900)
+        // Every sample counts in the smoothed round trip, seeded by the first.
+        let ewma = (400 * 0.875 + 200 * 0.125) * 0.875 + 900 * 0.125
+        #expect(abs((live.rttEwmaUs ?? 0) - ewma) < 0.001)
+        #expect(try await store.listingFacts(.all).vms.first == live)
+
+        #expect(try await store.persistHeartbeats() == 1)
+        #expect(try await store.persistHeartbeats() == 0, "nothing changed since")
+        let vm = try await stored()
+        #expect(vm["ping_ok"] as Int == 3 && vm["ping_missed"] as Int == 3 && vm["last_seen"] as Int64 == 30)
+        #expect(vm["rtt_last_us"] as Int64 == 900 && vm["rtt_min_us"] as Int64 == 200 && vm["rtt_max_us"] as Int64 == 900)
+        #expect(abs((vm["rtt_ewma_us"] as Double) - ewma) < 0.001)
+        #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition") } == 1)
+
+        // fleetd restarted on the same file: the figures go on from the stored ones.
+        let reopened = try FleetStore(path: temporary.path)
+        let again = try #require(try await reopened.attachVMs([("vm1", "/s")], at: 40).first)
+        reopened.heartbeats.record(vmID: again) { $0.recordReply(rttMicros: 100, at: 50) }
+        let resumed = try #require(try await reopened.vm(named: "vm1"))
+        #expect(resumed.pingOk == 4 && resumed.pingMissed == 3 && resumed.rttMinUs == 100 && resumed.lastSeen == 50)
     }
 }
 

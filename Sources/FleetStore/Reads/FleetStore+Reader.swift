@@ -1,10 +1,11 @@
 import GRDB
 
 /// fleetd's own store as the control API's reader. Each call is one read transaction, so what
-/// it returns is one consistent moment of the store.
+/// it returns is one consistent moment of the store; VM rows carry their live heartbeat figures
+/// (`LiveHeartbeats`), not the stored ones that lag them by up to a persist interval.
 extension FleetStore: FleetReader {
     public func vm(named name: String) async throws -> VMRecord? {
-        try await database.read { db in try VMRecord.filter(Column("name") == name).fetchOne(db) }
+        heartbeats.overlay(try await database.read { db in try VMRecord.filter(Column("name") == name).fetchOne(db) })
     }
 
     public func vmNames() async throws -> [String] {
@@ -34,7 +35,7 @@ extension FleetStore: FleetReader {
                 ids = vms.map(\.id)
             }
             return ListingFacts(
-                vms: vms,
+                vms: heartbeats.overlay(vms),
                 agentVersion: try FactSpans.currentAgentVersions(db, vmIDs: ids),
                 os: try FactSpans.current(db, OSInfoFact.self, vmIDs: ids).compactMapValues(\.first),
                 hostName: try FactSpans.current(db, HostNameFact.self, vmIDs: ids).compactMapValues(\.first),
@@ -87,7 +88,7 @@ extension FleetStore: FleetReader {
         try await database.read { db in
             var snapshot = InventorySnapshot()
             snapshot.parts = parts
-            snapshot.vms = try VMRecord.order(Column("name")).fetchAll(db)
+            snapshot.vms = heartbeats.overlay(try VMRecord.order(Column("name")).fetchAll(db))
             if parts.contains(.vms) {
                 snapshot.agentVersion = try FactSpans.currentAgentVersions(db)
                 snapshot.os = try FactSpans.current(db, OSInfoFact.self).compactMapValues(\.first)

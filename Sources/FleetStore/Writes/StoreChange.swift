@@ -103,24 +103,20 @@ public struct FilesystemUsage: Sendable, Equatable {
 }
 
 extension FleetStore {
-    /// Commits a batch of changes and folded heartbeats in one transaction. One bad change must
-    /// not take the batch with it: when the transaction fails, the changes are redone one by
-    /// one. Returns how many changes failed. Runs to the end even while fleetd shuts down.
-    public func commit(_ changes: [StoreChange], heartbeats: [Int64: HeartbeatSummary]) async -> Int {
-        guard !changes.isEmpty || !heartbeats.isEmpty else { return 0 }
+    /// Commits a batch of changes in one transaction. One bad change must not take the batch
+    /// with it: when the transaction fails, the changes are redone one by one. Returns how many
+    /// changes failed. Runs to the end even while fleetd shuts down.
+    public func commit(_ changes: [StoreChange]) async -> Int {
+        guard !changes.isEmpty else { return 0 }
         do {
             try await writeUncancelled { db in
                 for change in changes { try change.apply(db) }
-                for (vmID, summary) in heartbeats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
             }
             return 0
         } catch {
             var failed = 0
             for change in changes {
                 do { try await writeUncancelled(change.apply) } catch { failed += 1 }
-            }
-            _ = try? await writeUncancelled { db in
-                for (vmID, summary) in heartbeats { try VMRegistry.applyHeartbeats(db, vmID: vmID, summary) }
             }
             return failed
         }

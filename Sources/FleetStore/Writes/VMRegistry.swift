@@ -48,26 +48,16 @@ enum VMRegistry {
         return true
     }
 
-    static func applyHeartbeats(_ db: Database, vmID: Int64, _ s: HeartbeatSummary) throws {
-        // EWMA with weight 1/8, as TCP smooths RTT; seeded by the first sample.
+    /// Writes a VM's live heartbeat figures (`LiveHeartbeats`) to its row.
+    static func storeHeartbeat(_ db: Database, vmID: Int64, _ figures: HeartbeatFigures) throws {
         try db.run(
             """
-                UPDATE vm SET
-                    ping_ok = ping_ok + :ok,
-                    ping_missed = ping_missed + :missed,
-                    last_seen = COALESCE(:lastSeen, last_seen),
-                    rtt_last_us = COALESCE(:rttLast, rtt_last_us),
-                    rtt_min_us = MIN(COALESCE(rtt_min_us, :rttMin), COALESCE(:rttMin, rtt_min_us)),
-                    rtt_max_us = MAX(COALESCE(rtt_max_us, :rttMax), COALESCE(:rttMax, rtt_max_us)),
-                    rtt_ewma_us = CASE WHEN :rttLast IS NULL THEN rtt_ewma_us
-                                       WHEN rtt_ewma_us IS NULL THEN :rttLast
-                                       ELSE rtt_ewma_us * 0.875 + :rttLast * 0.125 END
-                WHERE id = :id
+                UPDATE vm SET ping_ok = ?, ping_missed = ?, last_seen = ?,
+                              rtt_last_us = ?, rtt_min_us = ?, rtt_max_us = ?, rtt_ewma_us = ?
+                WHERE id = ?
                 """,
-            [
-                "ok": s.ok, "missed": s.missed, "lastSeen": s.lastSeen, "rttLast": s.rttLastMicros,
-                "rttMin": s.rttMinMicros, "rttMax": s.rttMaxMicros, "id": vmID,
-            ])
+            [figures.pingOk, figures.pingMissed, figures.lastSeen,
+             figures.rttLastUs, figures.rttMinUs, figures.rttMaxUs, figures.rttEwmaUs, vmID])
     }
 }
 
@@ -75,11 +65,14 @@ enum VMRegistry {
 extension FleetStore {
     /// Registers VMs whose sockets fleetd is about to serve, all in one transaction (at start-up
     /// 10,000 VMs appear at once; one commit each held every session back for seconds).
-    /// Returns their ids, in order.
+    /// Returns their ids, in order. Their heartbeat figures go live (`LiveHeartbeats`).
     public func attachVMs(_ vms: [(name: String, socketPath: String)], at time: Millis) async throws -> [Int64] {
-        try await database.write { db in
-            try vms.map { try VMRegistry.attach(db, name: $0.name, socketPath: $0.socketPath, at: time) }
+        let (ids, stored) = try await database.write { db in
+            let ids = try vms.map { try VMRegistry.attach(db, name: $0.name, socketPath: $0.socketPath, at: time) }
+            return (ids, try VMRecord.fetchAll(db, keys: ids))
         }
+        heartbeats.seed(stored.map { ($0.id, HeartbeatFigures(of: $0)) })
+        return ids
     }
 
     /// Marks every VM the store remembers that is not in `present` as gone, with `reason`.
