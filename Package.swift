@@ -145,6 +145,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // ping-floor: the least SwiftNIO can spend on fleetd's heartbeat traffic (a benchmark's
+        // reference, BENCHMARKS.md).
+        .executableTarget(
+            name: "ping-floor",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ping-floor",
+            swiftSettings: strictSettings
+        ),
+
         // fleet-sim: many simulated agents (healthy and hostile) from one process, for the scale
         // benchmark and the hostile-guest tests.
         .executableTarget(

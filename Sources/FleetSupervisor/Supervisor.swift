@@ -83,11 +83,13 @@ public actor Supervisor {
         }
         guard !starting.isEmpty else { return }
         let ids = try await store.attachVMs(starting.map { ($0.name, $0.path) }, at: Date().millis)
+        // One ledger read for all of them, not one per VM as each syncs (nil: each reads its own).
+        let owed = try? await store.vmIDsWithUnfinishedExecs()
         for ((name, path), id) in zip(starting, ids) {
             let session = VMSession(
                 name: name, vmID: id, endpoint: SocketEndpoint(path: path, group: group, config: config), config: config,
                 store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
-                sleeper: LoopSleeper(group: group), logger: logger)
+                sleeper: LoopSleeper(group: group), logger: logger, hasUnfinishedExecs: owed?.contains(id) ?? true)
             let task = Task { await session.run() }
             sessions[name] = (session, task)
         }

@@ -116,11 +116,12 @@ struct VMRegistryTests {
         #expect(!store.heartbeats.record(vmID: id + 100) { $0.recordMiss() })
         #expect(store.heartbeats.figures(of: id + 100) == nil)
 
-        func stored() async throws -> Row {
-            try #require(try await store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]) })
+        func stored() throws -> Row {
+            let row = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM vm WHERE id = ?", arguments: [id]) }
+            return try #require(row)
         }
         // Not written yet: the row still has the figures it was attached with; reads show the live ones.
-        #expect(try await stored()["ping_ok"] as Int == 0)
+        #expect(try stored()["ping_ok"] as Int == 0)
         let live = try #require(try await store.vm(named: "vm1"))
         #expect(live.pingOk == 3 && live.pingMissed == 3 && live.lastSeen == 30)
         #expect(live.rttLastUs == 900 && live.rttMinUs == 200 && live.rttMaxUs == 900)
@@ -131,7 +132,7 @@ struct VMRegistryTests {
 
         #expect(try await store.persistHeartbeats() == 1)
         #expect(try await store.persistHeartbeats() == 0, "nothing changed since")
-        let vm = try await stored()
+        let vm = try stored()
         #expect(vm["ping_ok"] as Int == 3 && vm["ping_missed"] as Int == 3 && vm["last_seen"] as Int64 == 30)
         #expect(vm["rtt_last_us"] as Int64 == 900 && vm["rtt_min_us"] as Int64 == 200 && vm["rtt_max_us"] as Int64 == 900)
         #expect(abs((vm["rtt_ewma_us"] as Double) - ewma) < 0.001)
@@ -241,8 +242,10 @@ struct ExecLedgerStoreTests {
     func forwardOnly() async throws {
         let temporary = try TemporaryStore()
         let store = temporary.store
-        let vm = try await store.attachVMs([("vm1", "/s")], at: 0)[0]
+        let vms = try await store.attachVMs([("vm1", "/s"), ("vm2", "/t"), ("vm3", "/u")], at: 0)
+        let vm = vms[0]
         let pending = try await store.submitExec(vmID: vm, .init(path: "sh", args: ["-c", "echo \"hi\"\n"], env: ["A=1"]), at: 1)
+        _ = try await store.submitExec(vmID: vms[1], .init(path: "true"), at: 1)
         #expect(pending.state == .pending && pending.args == ["-c", "echo \"hi\"\n"] && pending.env == ["A=1"])
         let columns = try store.database.read { db in try Row.fetchOne(db, sql: "SELECT args, env FROM exec WHERE id = ?", arguments: [pending.id]) }
         #expect(columns?["args"] as String? == #"["-c","echo \"hi\"\n"]"# && columns?["env"] as String? == #"["A=1"]"#, "JSON columns")
@@ -254,5 +257,7 @@ struct ExecLedgerStoreTests {
         let done = try #require(try await store.exec(id: pending.id)?.record)
         #expect(done.state == .exited && done.exitCode == 0 && done.error == nil && done.guestPid == 42)
         #expect(try await store.unfinishedExecs(vmID: vm).isEmpty)
+        // What a supervisor starting up must resume: vm2's exec only.
+        #expect(try await store.vmIDsWithUnfinishedExecs() == [vms[1]])
     }
 }

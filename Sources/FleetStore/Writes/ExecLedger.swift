@@ -54,6 +54,14 @@ extension FleetStore {
         }
     }
 
+    /// The VMs with an exec not yet finished (what a supervisor starting up must resume).
+    public func vmIDsWithUnfinishedExecs() async throws -> Set<Int64> {
+        try await database.read { db in
+            Set(try ExecRecord.select(Column("vm_id"), as: Int64.self).distinct()
+                .filter(ExecState.unfinished.contains(Column("state"))).fetchAll(db))
+        }
+    }
+
     /// pending → sent; false when another driver already took it.
     public func markExecSent(id: Int64) async throws -> Bool {
         try await writeUncancelled { db in

@@ -2,15 +2,20 @@ import FleetStore
 
 /// The session's side of the exec ledger: one driver per unfinished exec.
 extension VMSession {
-    /// Drives every unfinished exec of this VM (new ones, and those a previous run left).
+    /// Drives every unfinished exec of this VM (new ones, and those a previous run left), when
+    /// the ledger may hold one.
     func resumeExecs(_ link: any AgentLink) async {
-        guard let records = try? await store.unfinishedExecs(vmID: vmID) else { return }
+        guard ledgerMayOweExecs, let records = try? await store.unfinishedExecs(vmID: vmID) else { return }
+        // Drivers started here may stop short of the end (the link drops): until one finishes,
+        // the ledger stays worth reading.
+        ledgerMayOweExecs = !records.isEmpty
         for record in records { startDriving(record, link) }
     }
 
     /// A new exec was recorded for this VM: run it now if the VM is reachable (else at the
     /// next connection, from the ledger).
     public func execSubmitted(_ record: ExecRecord) {
+        ledgerMayOweExecs = true
         guard let link, machine.state == .responsive else { return }
         startDriving(record, link)
     }
@@ -24,5 +29,9 @@ extension VMSession {
         }
     }
 
-    private func finishedDriving(_ id: Int64) { drivingExecs.remove(id) }
+    /// A driver stopped; whether its exec finished or waits for the next link, the ledger says.
+    private func finishedDriving(_ id: Int64) {
+        drivingExecs.remove(id)
+        ledgerMayOweExecs = true
+    }
 }
