@@ -10,6 +10,9 @@ public actor StoreWriter {
     private var changes: [StoreChange] = []
     private var flushTask: Task<Void, Never>?
     private var persistTask: Task<Void, Never>?
+    /// The last write started. Each write waits for the one before, so `finish` can wait for
+    /// every write in flight — one a timer started is not lost when fleetd exits.
+    private var lastWrite: Task<Void, Never>?
     private let interval: Duration
     private let heartbeatInterval: Duration
     public private(set) var commits = 0
@@ -62,20 +65,34 @@ public actor StoreWriter {
         let batch = changes
         changes.removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }
-        let started = ContinuousClock.now
-        let failed = await store.commit(batch)
-        record(started: started, failed: failed)
+        await write { [store] in
+            let started = ContinuousClock.now
+            let failed = await store.commit(batch)
+            await self.record(started: started, failed: failed)
+        }
     }
 
     /// Writes the live heartbeat figures that changed to their rows.
     public func persistHeartbeats() async {
         persistTask = nil
-        let started = ContinuousClock.now
-        do {
-            if try await store.persistHeartbeats() > 0 { record(started: started, failed: 0) }
-        } catch {
-            record(started: started, failed: 1)
+        await write { [store] in
+            let started = ContinuousClock.now
+            do {
+                if try await store.persistHeartbeats() > 0 { await self.record(started: started, failed: 0) }
+            } catch {
+                await self.record(started: started, failed: 1)
+            }
         }
+    }
+
+    private func write(_ work: @escaping @Sendable () async -> Void) async {
+        let previous = lastWrite
+        let task = Task {
+            await previous?.value
+            await work()
+        }
+        lastWrite = task
+        await task.value
     }
 
     /// Commits what is queued and writes the heartbeat figures: before fleetd stops.
@@ -84,6 +101,7 @@ public actor StoreWriter {
         persistTask?.cancel()
         await flush()
         await persistHeartbeats()
+        await lastWrite?.value
     }
 
     private func record(started: ContinuousClock.Instant, failed: Int) {

@@ -17,6 +17,11 @@ final class HeartbeatHandler: ChannelDuplexHandler {
         var schedule: HeartbeatSchedule
         /// Tells a late completion of a stopped (or replaced) heartbeat's ping to do nothing.
         var generation: Int
+        /// The first ping is answered: the next comes after a random 0.5–1.5 intervals, once.
+        /// Heartbeats keep the phase they start with (each ping is due an interval after the
+        /// last answer), and 10,000 VMs that sync within a second would otherwise ping in a few
+        /// of the timer wheel's slots for ever: bursts that tripled the RTT measured (BENCHMARKS.md).
+        var phased = false
     }
 
     private var running: Running?
@@ -79,7 +84,12 @@ final class HeartbeatHandler: ChannelDuplexHandler {
         if outcome.endsHeartbeat { running = nil }
         current.schedule.report(outcome)
         guard !outcome.endsHeartbeat else { return }
-        wheel.schedule(in: current.schedule.interval) { self.ping(context: context, generation: generation) }
+        var delay = current.schedule.interval
+        if !current.phased {
+            running?.phased = true
+            delay = .nanoseconds(Int64(Double(delay.nanoseconds) * Double.random(in: 0.5...1.5)))
+        }
+        wheel.schedule(in: delay) { self.ping(context: context, generation: generation) }
     }
 
     private func stop(reporting outcome: HeartbeatOutcome) {
