@@ -5,10 +5,16 @@ extension VMSession {
     /// Drives every unfinished exec of this VM (new ones, and those a previous run left), when
     /// the ledger may hold one.
     func resumeExecs(_ link: any AgentLink) async {
-        guard ledgerMayOweExecs, let records = try? await store.unfinishedExecs(vmID: vmID) else { return }
+        guard ledgerMayOweExecs else { return }
+        // Cleared before the read, so an exec submitted while it runs sets it again for good.
+        ledgerMayOweExecs = false
+        guard let records = try? await store.unfinishedExecs(vmID: vmID) else {
+            ledgerMayOweExecs = true
+            return
+        }
         // Drivers started here may stop short of the end (the link drops): until one finishes,
         // the ledger stays worth reading.
-        ledgerMayOweExecs = !records.isEmpty
+        if !records.isEmpty { ledgerMayOweExecs = true }
         for record in records { startDriving(record, link) }
     }
 
