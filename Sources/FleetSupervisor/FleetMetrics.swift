@@ -14,8 +14,11 @@ enum FleetMetrics {
     static let oversizedReplies = Counter(label: "fleet_replies_dropped_total", dimensions: [("reason", "oversized")])
     static let malformedReplies = Counter(label: "fleet_replies_dropped_total", dimensions: [("reason", "malformed")])
 
+    /// Exchanges on a shared socket that found another client holding the agent.
+    static let agentBusy = Counter(label: "fleet_agent_busy_total")
+
     /// Failed agent requests by error class: `timeout`, `disconnected`, `protocol`,
-    /// `too-large`, `invalid-result`, or the agent's own QGA error class.
+    /// `too-large`, `invalid-result`, `busy`, or the agent's own QGA error class.
     static func agentError(_ error: AgentConnectionError) {
         let kind: String
         switch error {
@@ -24,6 +27,7 @@ enum FleetMetrics {
         case .replyTooLarge: kind = "too-large"
         case .protocolViolation: kind = "protocol"
         case .invalidResult: kind = "invalid-result"
+        case .busy: kind = "busy"
         case .agent(let agentError): kind = agentError.errorClass.rawValue
         }
         Counter(label: "fleet_agent_errors_total", dimensions: [("class", kind)]).increment()

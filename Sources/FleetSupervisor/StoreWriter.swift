@@ -63,7 +63,10 @@ public actor StoreWriter {
     public func flush() async {
         flushTask = nil
         let batch = changes
-        changes.removeAll(keepingCapacity: true)
+        // Not `removeAll(keepingCapacity:)`: `batch` shares the buffer, so that would allocate a
+        // new one as large as the largest batch ever queued (1 MiB after start-up at 10,000
+        // VMs) on every flush, five times a second.
+        changes = []
         guard !batch.isEmpty else { return }
         await write { [store] in
             let started = ContinuousClock.now

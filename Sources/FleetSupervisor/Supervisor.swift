@@ -32,7 +32,7 @@ public actor Supervisor {
 
     /// Runs until the surrounding task is cancelled; then stops every session and flushes.
     public func run() async throws {
-        let watcher = try SocketDirectoryWatcher(directory: config.socketDirectory)
+        let watcher = try SocketDirectoryWatcher(directory: config.socketDirectory, naming: config.socketNaming)
         try await reconcile(markMissingGone: true)
         logger.info("supervising \(sessions.count) VMs in \(config.socketDirectory)")
         let rescans = Task { [config] in
@@ -59,7 +59,7 @@ public actor Supervisor {
     /// Makes the sessions match the directory. At start-up, VMs the store remembers whose
     /// socket is missing are recorded as gone.
     public func reconcile(markMissingGone: Bool) async throws {
-        let present = SocketDirectory.scan(config.socketDirectory)
+        let present = SocketDirectory.scan(config.socketDirectory, naming: config.socketNaming)
         try await startSessions(present.filter { sessions[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         for name in sessions.keys where present[name] == nil {
             await stopSession(name: name)

@@ -6,6 +6,14 @@ import QGA
 /// config/fleetd.yaml to them.
 public struct SupervisorConfig: Sendable {
     public var socketDirectory: String
+    /// Which of its entries are agent sockets, and which VM each is (`--socket-pattern`).
+    public var socketNaming = SocketNaming()
+    /// How fleetd uses each agent socket: alone and persistently, or shared with another client
+    /// one exchange at a time (`SharedSocketLink`).
+    public var connection: ConnectionMode = .exclusive
+    /// Shared mode: how long an exchange's sync may wait before fleetd asks whether its
+    /// connection is queued behind another client's (then the agent is busy, not silent).
+    public var sharedSyncWait: Duration = .seconds(1)
     /// Heartbeat (guest-ping) period.
     public var heartbeatInterval: Duration = .seconds(5)
     /// Consecutive missed heartbeats that make a VM unresponsive.
@@ -35,6 +43,14 @@ public struct SupervisorConfig: Sendable {
     public var linkTimeouts: LinkTimeouts { LinkTimeouts(routine: commandTimeout, long: longCommandTimeout) }
 
     public init(socketDirectory: String) { self.socketDirectory = socketDirectory }
+}
+
+/// Whether fleetd holds an agent socket or shares it (`--connection`).
+public enum ConnectionMode: String, Sendable, CaseIterable {
+    /// One persistent connection, fleetd's alone: bare QEMU, fleet-agent's own port.
+    case exclusive
+    /// A connection per exchange, as Proxmox makes them, so that another client gets its turn.
+    case shared
 }
 
 /// The inventory fleetd keeps per VM, each refreshed on its own schedule.

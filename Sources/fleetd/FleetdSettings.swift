@@ -40,6 +40,13 @@ struct FleetdSettings {
         }
 
         var supervisor = SupervisorConfig(socketDirectory: text(keys.socketDir))
+        supervisor.socketNaming = SocketNaming(pattern: text(keys.socketPattern))
+        let connectionText = text(keys.connection)
+        guard let connection = ConnectionMode(rawValue: connectionText) else {
+            throw FleetdError("connection '\(connectionText)' is not one of \(ConnectionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        supervisor.connection = connection
+        supervisor.sharedSyncWait = .milliseconds(max(1, integer(keys.sharedSyncWait)))
         supervisor.heartbeatInterval = seconds(keys.heartbeatInterval)
         supervisor.missThreshold = integer(keys.missThreshold)
         supervisor.commandTimeout = seconds(keys.commandTimeout)

@@ -16,7 +16,8 @@ struct Setting: Sendable {
     /// The default as YAML shows it.
     var yamlValue: String {
         switch defaultValue {
-        case .text(let text): text
+        // A glob's leading `*` would read as a YAML alias: quote what YAML would misread.
+        case .text(let text): text.first.map { "*&!|>%@`'\"{[#?:-,".contains($0) } == true ? "\"\(text)\"" : text
         case .integer(let value): String(value)
         case .seconds(let value): value == value.rounded() ? String(Int(value)) : String(value)
         }
@@ -30,6 +31,8 @@ enum SettingKeys {
     private static let base = SupervisorConfig(socketDirectory: "/run/fleet/vms")
 
     static let socketDir = Setting(key: "socketDir", defaultValue: .text(base.socketDirectory))
+    static let socketPattern = Setting(key: "socketPattern", defaultValue: .text(base.socketNaming.pattern))
+    static let connection = Setting(key: "connection", defaultValue: .text(base.connection.rawValue))
     static let database = Setting(key: "database", defaultValue: .text("/var/lib/fleet/fleet.db"))
     static let controlSocket = Setting(key: "controlSocket", defaultValue: .text("/run/fleet/fleetd.sock"))
     static let logLevel = Setting(key: "logLevel", defaultValue: .text("info"))
@@ -43,6 +46,7 @@ enum SettingKeys {
     static let longCommandTimeout = Setting(key: "timeouts.longCommandSeconds", defaultValue: .seconds(base.longCommandTimeout.seconds))
     static let syncTimeout = Setting(key: "timeouts.syncSeconds", defaultValue: .seconds(base.syncTimeout.seconds))
     static let syncResend = Setting(key: "sync.resendMilliseconds", defaultValue: .integer(Int(base.syncResend.seconds * 1000)))
+    static let sharedSyncWait = Setting(key: "sync.sharedWaitMilliseconds", defaultValue: .integer(Int(base.sharedSyncWait.seconds * 1000)))
     static let backoffInitial = Setting(key: "backoff.initialMilliseconds", defaultValue: .integer(Int(base.backoffInitial.seconds * 1000)))
     static let backoffMax = Setting(key: "backoff.maxSeconds", defaultValue: .seconds(base.backoffMax.seconds))
     static let rescan = Setting(key: "discovery.rescanSeconds", defaultValue: .seconds(base.rescanInterval.seconds))
@@ -55,8 +59,8 @@ enum SettingKeys {
 
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
-        [socketDir, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
-         missThreshold, commandTimeout, longCommandTimeout, syncTimeout, syncResend, backoffInitial, backoffMax, rescan,
+        [socketDir, socketPattern, connection, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
+         missThreshold, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }
 

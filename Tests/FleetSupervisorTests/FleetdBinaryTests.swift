@@ -23,10 +23,8 @@ struct FleetdBinaryTests {
         let documented = Self.flatten(document)
         let result = try runProcess(AgentProcess.fleetdPath, ["--defaults"])
         #expect(result.status == 0)
-        let actual = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map { line in
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }
+        // The listing is YAML itself (flat keys), so it reads as the file does.
+        let actual = Self.flatten(try #require(try Yams.compose(yaml: String(decoding: result.stdout, as: UTF8.self))))
         #expect(documented.map(\.0) == actual.map(\.0), "the same keys, in the same order")
         for (key, value) in actual {
             #expect(documented.first { $0.0 == key }?.1 == value, "\(key): fleetd's default is \(value)")

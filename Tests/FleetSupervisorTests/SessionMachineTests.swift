@@ -87,4 +87,26 @@ struct SessionMachineTests {
             }
         }
     }
+
+    @Test("a busy agent keeps the state and says why, once per spell, counting no miss; the next answer ends the spell")
+    func busy() {
+        var machine = SessionMachine(missThreshold: 1)
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event) }
+        let busy = machine.apply(.agentBusy)
+        #expect(busy == SessionTransition(from: .responsive, to: .responsive, reason: SessionMachine.busyReason))
+        #expect(busy?.changesState == false)
+        #expect(machine.apply(.agentBusy) == nil, "one reason per spell, not one per heartbeat")
+        #expect(machine.consecutiveMisses == 0 && machine.state == .responsive)
+        #expect(machine.apply(.heartbeatOK) == SessionTransition(from: .responsive, to: .responsive, reason: "heartbeat answered"))
+        #expect(machine.apply(.heartbeatOK) == nil)
+        // Busy while syncing: the first sync that comes back ends the spell with the state change.
+        _ = machine.apply(.disconnected("gone"))
+        for event in [SessionEvent.connectStarted, .connected] { _ = machine.apply(event) }
+        #expect(machine.apply(.agentBusy)?.to == .syncing)
+        #expect(machine.apply(.synced) == SessionTransition(from: .syncing, to: .responsive, reason: "sync id matched"))
+        #expect(!machine.busy)
+        // A disconnected VM is not busy: nothing holds what is not there.
+        _ = machine.apply(.disconnected("gone"))
+        #expect(machine.apply(.agentBusy) == nil)
+    }
 }

@@ -14,12 +14,29 @@ struct SocketDirectoryTests {
 
     @Test("names: NAME.sock is VM NAME; other entries are not VMs")
     func names() {
-        #expect(SocketDirectory.vmName(forEntry: "vm7.sock") == "vm7")
-        #expect(SocketDirectory.vmName(forEntry: "web-01.prod.sock") == "web-01.prod")
-        #expect(SocketDirectory.vmName(forEntry: ".sock") == nil)
-        #expect(SocketDirectory.vmName(forEntry: ".hidden.sock") == nil)
-        #expect(SocketDirectory.vmName(forEntry: "vm7.sock.tmp") == nil)
-        #expect(SocketDirectory.vmName(forEntry: "vm7.pid") == nil)
+        let naming = SocketNaming()
+        #expect(naming.vmName(forEntry: "vm7.sock") == "vm7")
+        #expect(naming.vmName(forEntry: "web-01.prod.sock") == "web-01.prod")
+        #expect(naming.vmName(forEntry: ".sock") == nil)
+        #expect(naming.vmName(forEntry: ".hidden.sock") == nil)
+        #expect(naming.vmName(forEntry: "vm7.sock.tmp") == nil)
+        #expect(naming.vmName(forEntry: "vm7.pid") == nil)
+    }
+
+    @Test("another pattern: Proxmox's VMID.qga is VM VMID; a pattern without a dot names by the whole stem")
+    func patterns() {
+        let proxmox = SocketNaming(pattern: "*.qga")
+        #expect(proxmox.vmName(forEntry: "101.qga") == "101")
+        #expect(proxmox.vmName(forEntry: "101.sock") == nil)
+        #expect(proxmox.vmName(forEntry: "101.qga.old") == nil)
+        #expect(proxmox.vmName(forEntry: ".101.qga") == nil)
+        let any = SocketNaming(pattern: "*")
+        #expect(any.vmName(forEntry: "db") == "db")
+        #expect(any.vmName(forEntry: "db.sock") == "db")
+        #expect(any.vmName(forEntry: ".db") == nil, "hidden entries never match a leading *")
+        let prefixed = SocketNaming(pattern: "qga-[0-9]*.sock")
+        #expect(prefixed.vmName(forEntry: "qga-12.sock") == "qga-12")
+        #expect(prefixed.vmName(forEntry: "qga-x.sock") == nil)
     }
 
     @Test("a scan lists sockets only")
@@ -35,6 +52,9 @@ struct SocketDirectoryTests {
         #expect(SocketDirectory.scan(directory) == [
             "a": directory + "/a.sock", "b": directory + "/b.sock", "linked": directory + "/linked.sock",
         ])
+        let c = Self.bindSocket(directory + "/101.qga")
+        defer { close(c) }
+        #expect(SocketDirectory.scan(directory, naming: SocketNaming(pattern: "*.qga")) == ["101": directory + "/101.qga"])
     }
 
     @Test("inotify reports sockets appearing and disappearing, live; stop ends the stream")

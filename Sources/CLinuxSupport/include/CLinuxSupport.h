@@ -63,4 +63,12 @@ unsigned int fleet_in_deleted(void);   /* IN_DELETE | IN_MOVED_FROM */
 unsigned int fleet_in_gone(void);      /* IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW */
 unsigned int fleet_in_ignored(void);   /* IN_IGNORED: the watch has ended */
 
+/// Connects to the unix socket at `path` without blocking and hangs up at once, sending nothing:
+/// 0 when something listens there (EAGAIN when its accept queue is full), else the errno.
+int fleet_unix_probe(const char *path);
+
+/// How many connections wait, not yet accepted, on the listening unix socket bound at `path`
+/// (sock_diag); -1 with errno set when no listener is bound there or the kernel cannot say.
+long fleet_unix_accept_queue(const char *path);
+
 #endif

@@ -10,20 +10,30 @@ public struct StoreChange: Sendable {
         StoreChange { db in try VMRegistry.transition(db, vmID: vmID, to: state, reason: reason, at: time) }
     }
 
+    /// The VM stays in its state for a new reason (no history row: the state did not change).
+    public static func restate(vmID: Int64, reason: String) -> StoreChange {
+        StoreChange { db in try VMRegistry.restate(db, vmID: vmID, reason: reason) }
+    }
+
     /// The VM's current facts of one kind are now `facts`: spans that ended are closed, new ones opened.
     public static func facts<Fact: SpanFact>(vmID: Int64, _ facts: [Fact], at time: Millis) -> StoreChange {
         StoreChange { db in try FactSpans.replace(db, vmID: vmID, with: facts, at: time) }
     }
 
-    /// The latest counters of each interface (kept as one sample, overwritten in place).
+    /// The latest counters of each interface (kept as one sample, overwritten in place: an upsert
+    /// updates the row where it lies, where REPLACE deleted and reinserted it and rebalanced the tree).
     public static func interfaceCounters(vmID: Int64, _ counters: [InterfaceCounters], at time: Millis) -> StoreChange {
         StoreChange { db in
             for c in counters {
                 try db.run(
                     """
-                        INSERT OR REPLACE INTO interface_counters
+                        INSERT INTO interface_counters
                         (vm_id, name, sampled_at, rx_bytes, rx_packets, rx_errs, rx_dropped, tx_bytes, tx_packets, tx_errs, tx_dropped)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (vm_id, name) DO UPDATE SET
+                        sampled_at = excluded.sampled_at, rx_bytes = excluded.rx_bytes, rx_packets = excluded.rx_packets,
+                        rx_errs = excluded.rx_errs, rx_dropped = excluded.rx_dropped, tx_bytes = excluded.tx_bytes,
+                        tx_packets = excluded.tx_packets, tx_errs = excluded.tx_errs, tx_dropped = excluded.tx_dropped
                         """,
                     [vmID, c.name, time, c.rxBytes, c.rxPackets, c.rxErrs, c.rxDropped, c.txBytes, c.txPackets, c.txErrs, c.txDropped])
             }
@@ -35,7 +45,11 @@ public struct StoreChange: Sendable {
         StoreChange { db in
             for u in usage {
                 try db.run(
-                    "INSERT OR REPLACE INTO filesystem_usage (vm_id, mountpoint, sampled_at, used_bytes, total_bytes) VALUES (?, ?, ?, ?, ?)",
+                    """
+                        INSERT INTO filesystem_usage (vm_id, mountpoint, sampled_at, used_bytes, total_bytes) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (vm_id, mountpoint) DO UPDATE SET
+                        sampled_at = excluded.sampled_at, used_bytes = excluded.used_bytes, total_bytes = excluded.total_bytes
+                        """,
                     [vmID, u.mountpoint, time, u.usedBytes, u.totalBytes])
             }
         }

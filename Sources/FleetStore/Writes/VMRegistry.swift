@@ -48,6 +48,12 @@ enum VMRegistry {
         return true
     }
 
+    /// A new reason for the state the VM stays in (an agent busy with another client, and the
+    /// answer that ends it): the row says it; the state's history and its start are unchanged.
+    static func restate(_ db: Database, vmID: Int64, reason: String) throws {
+        try db.run("UPDATE vm SET state_reason = ? WHERE id = ?", [reason, vmID])
+    }
+
     /// Writes a VM's live heartbeat figures (`LiveHeartbeats`) to its row.
     static func storeHeartbeat(_ db: Database, vmID: Int64, _ figures: HeartbeatFigures) throws {
         try db.run(

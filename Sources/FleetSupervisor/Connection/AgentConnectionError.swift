@@ -18,6 +18,8 @@ public enum AgentConnectionError: Error, Sendable, Equatable, CustomStringConver
     case agent(QGAError)
     /// The agent answered, but not with what the schema says.
     case invalidResult(command: String, QAPIDecodingError)
+    /// Another client holds a shared agent socket: the request was never sent (`SharedSocketLink`).
+    case busy
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum AgentConnectionError: Error, Sendable, Equatable, CustomStringConver
         case .protocolViolation(let detail): "not QGA: \(detail)"
         case .agent(let error): "agent error \(error.errorClass): \(error.desc)"
         case .invalidResult(let command, let error): "\(command) returned an invalid result: \(error)"
+        case .busy: "agent busy with another client"
         }
     }
 
@@ -36,7 +39,7 @@ public enum AgentConnectionError: Error, Sendable, Equatable, CustomStringConver
     public var requiresResync: Bool {
         switch self {
         case .timeout, .replyTooLarge, .protocolViolation, .syncTimeout: true
-        case .disconnected, .interrupted, .agent, .invalidResult: false
+        case .disconnected, .interrupted, .agent, .invalidResult, .busy: false
         }
     }
 }

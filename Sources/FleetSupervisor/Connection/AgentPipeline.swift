@@ -11,10 +11,11 @@ enum AgentPipeline {
         on channel: any Channel, limits: QGAStreamLimits, counters: NIOLockedValueBox<ConnectionCounters>, wheel: TimerWheel? = nil
     ) throws {
         let control = FrameDecoderControl(maxMessageBytes: limits.maxMessageBytes, now: channel.eventLoop.now)
+        let requests = AgentRequestHandler(replyCap: limits.maxMessageBytes, decoderControl: control, counters: counters, wheel: wheel)
         try channel.pipeline.syncOperations.addHandlers([
             ByteToMessageHandler(QGAFrameDecoder(limits: limits, control: control)),
-            AgentRequestHandler(replyCap: limits.maxMessageBytes, decoderControl: control, counters: counters, wheel: wheel),
-            HeartbeatHandler(wheel: wheel),
+            requests,
+            HeartbeatHandler(requests: requests, wheel: wheel),
             ReadThrottleHandler(counters: counters, wheel: wheel),
         ])
     }

@@ -22,7 +22,11 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         var generation: Int
     }
 
-    private var pending = PendingRequests<EventLoopPromise<QGAReply?>>()
+    private var pending = PendingRequests<ReplyWaiter>()
+    /// The channel's heartbeat, told of its pings' outcomes (`sendPing`).
+    weak var pingListener: (any PingListener)?
+    /// Kept for `sendPing`, which the heartbeat calls directly rather than through the pipeline.
+    private var context: ChannelHandlerContext?
     private var sync: Sync?
     private var syncGeneration = 0
     private var closing = false
@@ -42,7 +46,12 @@ final class AgentRequestHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         wheel = wheelOverride ?? TimerWheel.current(on: context.eventLoop)
+        self.context = context
         updateReplyCap()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     // MARK: Requests
@@ -52,14 +61,25 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         // The write promise means "the handler has it"; a failed socket write is this request's
         // failure, reported through its own promise exactly once.
         writePromise?.succeed()
-        guard !closing, context.channel.isActive else { return outbound.promise.fail(AgentConnectionError.disconnected) }
-        let request = outbound.request
+        send(outbound.request, waiter: .promise(outbound.promise), timeout: outbound.timeout, successResponse: outbound.successResponse, context: context)
+    }
+
+    private static let ping = GuestPingCommand.request(QGAEmpty())
+
+    /// A heartbeat ping; its outcome goes to `pingListener` (at once if the channel is closed).
+    func sendPing(generation: Int, timeout: TimeAmount) {
+        guard let context else { return finish(.ping(generation: generation, sentAt: .now()), .failure(.disconnected)) }
+        send(Self.ping, waiter: .ping(generation: generation, sentAt: context.eventLoop.now), timeout: timeout, successResponse: true, context: context)
+    }
+
+    private func send(_ request: QGARequest, waiter: ReplyWaiter, timeout: TimeAmount, successResponse: Bool, context: ChannelHandlerContext) {
+        guard !closing, context.channel.isActive else { return finish(waiter, .failure(.disconnected)) }
         let id = pending.add(
-            request.execute, waiter: outbound.promise, timeout: outbound.timeout, at: context.eventLoop.now,
-            silenceIsSuccess: !outbound.successResponse, smallReply: ReplyAllowance.isSmall(request.execute))
+            request.execute, waiter: waiter, timeout: timeout, at: context.eventLoop.now,
+            silenceIsSuccess: !successResponse, smallReply: ReplyAllowance.isSmall(request.execute))
         updateReplyCap()
         // Never cancelled: once the request is answered the timer finds nothing to do.
-        wheel.schedule(in: outbound.timeout) { self.expire(id) }
+        wheel.schedule(in: timeout) { self.expire(id) }
         var buffer = context.channel.allocator.buffer(capacity: 128)
         RequestWire.write(request, id: id, into: &buffer)
         // No write promise: a socket write that fails closes the channel, and closing fails
@@ -67,13 +87,34 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
+    /// Completes whatever waits: a promise, or the heartbeat (which wants an outcome, not a reply).
+    private func finish(_ waiter: ReplyWaiter, _ result: Result<QGAReply?, AgentConnectionError>) {
+        switch waiter {
+        case .promise(let promise):
+            promise.completeWith(result.mapError { $0 })
+        case .ping(let generation, let sentAt):
+            let outcome: HeartbeatOutcome
+            switch result {
+            case .success(let reply):
+                if case .failure(let error)? = reply?.outcome {
+                    outcome = .failed(.agent(error))
+                } else {
+                    outcome = .answered(rttMicros: ((context?.eventLoop.now ?? .now()) - sentAt).nanoseconds / 1000)
+                }
+            case .failure(let error):
+                outcome = .failed(error)
+            }
+            pingListener?.pingFinished(generation: generation, outcome)
+        }
+    }
+
     private func expire(_ id: Int64) {
         switch pending.expire(id, at: wheel.eventLoop.now, lastActivity: decoderControl.lastBytesAt) {
         case .nothing: return
         case .checkAgain(let when):
             wheel.schedule(at: when) { self.expire(id) }
-        case .silentSuccess(let entry): entry.waiter.succeed(nil)
-        case .timedOut(let entry): entry.waiter.fail(AgentConnectionError.timeout(command: entry.command))
+        case .silentSuccess(let entry): finish(entry.waiter, .success(nil))
+        case .timedOut(let entry): finish(entry.waiter, .failure(.timeout(command: entry.command)))
         }
         updateReplyCap()
     }
@@ -82,11 +123,7 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         for entry in pending.removeAll() {
             // A guest that powers off, reboots or suspends on request closes its port, and QEMU
             // its socket, before the silence runs out: for those commands that is the success.
-            if entry.silenceIsSuccess && error == .disconnected {
-                entry.waiter.succeed(nil)
-            } else {
-                entry.waiter.fail(error)
-            }
+            finish(entry.waiter, entry.silenceIsSuccess && error == .disconnected ? .success(nil) : .failure(error))
         }
         updateReplyCap()
     }
@@ -180,7 +217,7 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         }
         guard let entry = pending.answer(reply.id?.int64Value) else { return countStale() }
         updateReplyCap()
-        entry.waiter.succeed(reply)
+        finish(entry.waiter, .success(reply))
     }
 
     private func countStale() {

@@ -1,14 +1,14 @@
 import NIOCore
-import QGA
 
 /// A heartbeat run on the channel's own event loop: ping, wait for the answer (or the
 /// timeout), then ping again `interval` later. Started and stopped by `AgentControl` user
-/// events; pings go to the request handler as ordinary requests. Nothing leaves the event loop
-/// per ping — at 10,000 VMs, hopping to the session's actor for every ping cost more CPU than
-/// the pings themselves. Every outcome goes to the schedule's `report`; the heartbeat ends by
-/// itself after an outcome that needs a resync, and the channel closing always reports
-/// `.disconnected`.
-final class HeartbeatHandler: ChannelDuplexHandler {
+/// events. Pings go straight to the request handler (`sendPing`), which tells this handler how
+/// each ended (`PingListener`): no promise, callback or pipeline trip per ping. Nothing leaves
+/// the event loop per ping — at 10,000 VMs, hopping to the session's actor for every ping cost
+/// more CPU than the pings themselves. Every outcome goes to the schedule's `report`; the
+/// heartbeat ends by itself after an outcome that needs a resync, and the channel closing always
+/// reports `.disconnected`.
+final class HeartbeatHandler: ChannelDuplexHandler, PingListener {
     typealias InboundIn = Never
     typealias OutboundIn = AgentRequest
     typealias OutboundOut = AgentRequest
@@ -28,9 +28,14 @@ final class HeartbeatHandler: ChannelDuplexHandler {
     private var generation = 0
     private let wheelOverride: TimerWheel?
     private var wheel: TimerWheel!
-    private static let ping = GuestPingCommand.request(QGAEmpty())
+    /// The request handler below this one in the pipeline, which sends the pings.
+    private let requests: AgentRequestHandler
 
-    init(wheel: TimerWheel? = nil) { wheelOverride = wheel }
+    init(requests: AgentRequestHandler, wheel: TimerWheel? = nil) {
+        self.requests = requests
+        wheelOverride = wheel
+        requests.pingListener = self
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         wheel = wheelOverride ?? TimerWheel.current(on: context.eventLoop)
@@ -43,7 +48,7 @@ final class HeartbeatHandler: ChannelDuplexHandler {
             running = Running(schedule: schedule, generation: generation)
             promise?.succeed()
             if context.channel.isActive {
-                ping(context: context, generation: generation)
+                ping(generation: generation)
             } else {
                 stop(reporting: .failed(.disconnected))
             }
@@ -56,30 +61,12 @@ final class HeartbeatHandler: ChannelDuplexHandler {
         }
     }
 
-    private func ping(context: ChannelHandlerContext, generation: Int) {
+    private func ping(generation: Int) {
         guard let current = running, current.generation == generation else { return }
-        let promise = context.eventLoop.makePromise(of: QGAReply?.self)
-        let started = context.eventLoop.now
-        context.writeAndFlush(wrapOutboundOut(AgentRequest(
-            request: Self.ping, successResponse: true, timeout: current.schedule.timeout, promise: promise)), promise: nil)
-        let handler = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        promise.futureResult.whenComplete { result in
-            let outcome: HeartbeatOutcome
-            switch result {
-            case .success(let reply):
-                if case .failure(let error)? = reply?.outcome {
-                    outcome = .failed(.agent(error))
-                } else {
-                    outcome = .answered(rttMicros: (handler.value.context.eventLoop.now - started).nanoseconds / 1000)
-                }
-            case .failure(let error):
-                outcome = .failed(error as? AgentConnectionError ?? .disconnected)
-            }
-            handler.value.handler.completed(context: handler.value.context, generation: generation, outcome)
-        }
+        requests.sendPing(generation: generation, timeout: current.schedule.timeout)
     }
 
-    private func completed(context: ChannelHandlerContext, generation: Int, _ outcome: HeartbeatOutcome) {
+    func pingFinished(generation: Int, _ outcome: HeartbeatOutcome) {
         guard let current = running, current.generation == generation else { return }
         if outcome.endsHeartbeat { running = nil }
         current.schedule.report(outcome)
@@ -89,7 +76,7 @@ final class HeartbeatHandler: ChannelDuplexHandler {
             running?.phased = true
             delay = .nanoseconds(Int64(Double(delay.nanoseconds) * Double.random(in: 0.5...1.5)))
         }
-        wheel.schedule(in: delay) { self.ping(context: context, generation: generation) }
+        wheel.schedule(in: delay) { self.ping(generation: generation) }
     }
 
     private func stop(reporting outcome: HeartbeatOutcome) {

@@ -1,15 +1,19 @@
+import CLinuxSupport
 import Foundation
 import NIOCore
 import QGA
 
-/// A VM's agent socket used the way fleetd always has: one persistent connection at a time,
-/// which fleetd alone holds (bare QEMU, or fleet-agent's own port).
+/// A VM's agent socket, used as `connection` says: one persistent connection that fleetd alone
+/// holds (bare QEMU, or fleet-agent's own port), or shared with another client one exchange at
+/// a time (`SharedSocketLink`, Proxmox).
 public struct SocketEndpoint: AgentEndpoint {
     public let path: String
     let group: any EventLoopGroup
     let limits: QGAStreamLimits
     let timeouts: LinkTimeouts
     let sync: SyncSettings
+    let connection: ConnectionMode
+    let sharedSyncWait: Duration
 
     public init(path: String, group: any EventLoopGroup, config: SupervisorConfig) {
         self.path = path
@@ -17,11 +21,23 @@ public struct SocketEndpoint: AgentEndpoint {
         self.limits = config.replyLimits
         self.timeouts = config.linkTimeouts
         self.sync = SyncSettings(resendEvery: config.syncResend, timeout: config.syncTimeout)
+        self.connection = config.connection
+        self.sharedSyncWait = config.sharedSyncWait
     }
 
     public func open() async throws -> any AgentLink {
-        try await AgentConnection.connect(
-            unixSocket: path, on: group, limits: limits, connectTimeout: timeouts.routine.timeAmount, timeouts: timeouts, sync: sync)
+        switch connection {
+        case .exclusive:
+            return try await AgentConnection.connect(
+                unixSocket: path, on: group, limits: limits, connectTimeout: timeouts.routine.timeAmount, timeouts: timeouts, sync: sync)
+        case .shared:
+            // Every exchange connects on its own. Opening only makes sure something listens (a
+            // connection that sends nothing and hangs up), so that a stopped VM's socket fails
+            // here, as an exclusive connect does, rather than in each exchange's sync.
+            let refused = fleet_unix_probe(path)
+            guard refused == 0 || refused == EAGAIN else { throw IOError(errnoCode: refused, reason: "connect") }
+            return SharedSocketLink(path: path, group: group, limits: limits, timeouts: timeouts, syncWait: sharedSyncWait)
+        }
     }
 
     /// The socket file is gone and inotify has not said so yet (or never will, if the event was

@@ -6,6 +6,8 @@ import QGA
 enum HeartbeatEvent: Sendable {
     case answered
     case frozen
+    /// Another client holds a shared socket: no ping was sent, so none was missed.
+    case busy
     case missed(AgentConnectionError)
 }
 
@@ -40,6 +42,9 @@ final class HeartbeatMonitor: Sendable {
             answering.withLockedValue { $0 = false }
             if case .agent(let agentError) = error, agentError.refusal == .frozen {
                 events.yield(.frozen)
+            } else if error == .busy {
+                FleetMetrics.agentBusy.increment()
+                events.yield(.busy)
             } else if error != .interrupted {
                 writer.heartbeat(vmID: vmID) { $0.recordMiss() }
                 FleetMetrics.heartbeatsMissed.increment()

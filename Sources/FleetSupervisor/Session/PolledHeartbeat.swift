@@ -24,7 +24,10 @@ enum PolledHeartbeat {
             guard !Task.isCancelled else { return }
             schedule.report(outcome)
             if outcome.endsHeartbeat { return }
-            await sleeper.sleep(for: .nanoseconds(schedule.interval.nanoseconds))
+            // After a busy exchange, a jittered wait: VMs and the other client that collided
+            // once do not collide again in step.
+            let busy = outcome == .failed(.busy)
+            await sleeper.sleep(for: .nanoseconds(schedule.interval.nanoseconds) * (busy ? Double.random(in: 0.5...1.5) : 1))
         }
     }
 }

@@ -19,14 +19,19 @@ public enum SessionEvent: Sendable, Equatable {
     /// guest-fsfreeze-status said "frozen", or a command failed with the frozen-state error.
     case frozenDetected
     case thawDetected
+    /// Another client holds a shared agent socket: nothing was asked, so nothing was missed.
+    case agentBusy
     case disconnected(String)
 }
 
-/// A change of state with the reason to record.
+/// A change of state with the reason to record; `from == to` when only the reason changed
+/// (a busy agent, and the answer that ends the spell).
 public struct SessionTransition: Sendable, Equatable {
     public var from: SessionState
     public var to: SessionState
     public var reason: String
+
+    public var changesState: Bool { from != to }
 }
 
 /// The per-VM state machine, without I/O: feed it events, record the transitions it returns.
@@ -36,7 +41,11 @@ public struct SessionMachine: Sendable, Equatable {
     public private(set) var state: SessionState
     public private(set) var consecutiveMisses = 0
     public private(set) var frozen = false
+    /// The last exchange found another client holding the agent (shared sockets only).
+    public private(set) var busy = false
     public let missThreshold: Int
+
+    public static let busyReason = "agent busy with another client"
 
     public init(state: SessionState = .disconnected, missThreshold: Int = 2) {
         self.state = state
@@ -64,7 +73,7 @@ public struct SessionMachine: Sendable, Equatable {
             // A sync is not a heartbeat: a guest that answers the sync and then garbles every
             // ping must still reach the miss threshold. Misses are reset by a good heartbeat.
             guard consecutiveMisses < missThreshold else { return nil }
-            return move(to: frozen ? .frozen : .responsive, "sync id matched")
+            return move(to: frozen ? .frozen : .responsive, "sync id matched") ?? endBusySpell("sync id matched")
         case .desynchronized(let reason):
             // Only an unreachable guest leaves responsive through here; a lone lost reply is a
             // miss, counted by the heartbeat, not a state change.
@@ -72,7 +81,7 @@ public struct SessionMachine: Sendable, Equatable {
             return move(to: .syncing, reason)
         case .heartbeatOK:
             consecutiveMisses = 0
-            guard state == .unresponsive || state == .syncing else { return nil }
+            guard state == .unresponsive || state == .syncing else { return endBusySpell("heartbeat answered") }
             return move(to: frozen ? .frozen : .responsive, "heartbeat answered")
         case .heartbeatMissed(let reason):
             consecutiveMisses += 1
@@ -88,6 +97,11 @@ public struct SessionMachine: Sendable, Equatable {
             frozen = false
             guard state == .frozen else { return nil }
             return move(to: .responsive, "filesystems thawed")
+        case .agentBusy:
+            // Once per spell: an hour-long backup must not write a row every heartbeat.
+            guard !busy, state != .gone, state != .disconnected else { return nil }
+            busy = true
+            return SessionTransition(from: state, to: state, reason: Self.busyReason)
         case .disconnected(let reason):
             guard state != .gone, state != .disconnected else { return nil }
             consecutiveMisses = 0
@@ -95,8 +109,16 @@ public struct SessionMachine: Sendable, Equatable {
         }
     }
 
+    /// An answer after a busy spell: the reason says the agent answers again.
+    private mutating func endBusySpell(_ reason: String) -> SessionTransition? {
+        guard busy else { return nil }
+        busy = false
+        return SessionTransition(from: state, to: state, reason: reason)
+    }
+
     private mutating func move(to next: SessionState, _ reason: String) -> SessionTransition? {
         guard next != state else { return nil }
+        busy = false
         let transition = SessionTransition(from: state, to: next, reason: reason)
         state = next
         return transition

@@ -111,6 +111,11 @@ public actor VMSession {
                 try await link.synchronize()
             } catch AgentConnectionError.disconnected {
                 return
+            } catch AgentConnectionError.busy {
+                // Another client's turn on a shared socket: wait a jittered heartbeat, ask again.
+                await apply(.agentBusy)
+                await sleeper.sleep(for: Self.jittered(config.heartbeatInterval))
+                continue
             } catch {
                 // A guest that does not answer the sync: count it as a missed heartbeat.
                 await apply(.heartbeatMissed("sync: \(Self.describe(error))"))
@@ -132,9 +137,10 @@ public actor VMSession {
     /// Runs `work` in a task of its own and waits for it, passing cancellation on. A task keeps
     /// the memory its deepest calls needed until it ends: one-off deep work (guest-info's decoding
     /// after a sync, an inventory round) would otherwise stay with the session's lifelong tasks
-    /// for good — several KiB per VM at 10,000 VMs.
+    /// for good — several KiB per VM at 10,000 VMs. Detached: a child would copy the task-local
+    /// values it inherits into a fresh 1 KiB allocation, once per inventory round per VM.
     func inShortTask(_ work: @escaping @Sendable () async -> Void) async {
-        let task = Task(operation: work)
+        let task = Task.detached(operation: work)
         await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
@@ -172,6 +178,7 @@ public actor VMSession {
                     Task { await self.refreshGated([.clock], link) }
                 }
             case .frozen: await apply(.frozenDetected)
+            case .busy: await apply(.agentBusy)
             case .missed(let error):
                 await apply(.heartbeatMissed(error.description))
                 if error.requiresResync || error == .disconnected { throw error }
@@ -204,6 +211,11 @@ public actor VMSession {
     @discardableResult
     func apply(_ event: SessionEvent) async -> SessionTransition? {
         guard let transition = machine.apply(event) else { return nil }
+        guard transition.changesState else {
+            logger.info("\(transition.to.rawValue): \(transition.reason)")
+            await writer.enqueue(.restate(vmID: vmID, reason: transition.reason))
+            return transition
+        }
         // One line per change of state, never one per heartbeat or retry.
         logger.info("\(transition.from.rawValue) → \(transition.to.rawValue): \(transition.reason)")
         await writer.enqueue(.transition(vmID: vmID, to: transition.to, reason: transition.reason, at: Date().millis))

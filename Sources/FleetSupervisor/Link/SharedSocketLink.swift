@@ -1,0 +1,109 @@
+import CLinuxSupport
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import QGA
+
+/// A VM's agent socket shared with another client that, as Proxmox does, connects for each
+/// command and hangs up at once. QEMU serves one client at a time and leaves every other
+/// connect queued, so fleetd holds the socket no longer than that client does: each exchange is
+/// a connection of its own — connect, 0xFF + guest-sync-delimited, the request only once the
+/// sync has come back, the reply, close. A connection fleetd abandons while queued behind the
+/// other client thus leaves nothing in the agent but a sync, which every client skips. A sync
+/// that does not come back while a connection waits in the socket's accept queue is `busy`, not
+/// a miss. One exchange at a time per VM: fleetd never queues several connections on a socket.
+public final class SharedSocketLink: AgentLink {
+    let path: String
+    let group: any EventLoopGroup
+    let limits: QGAStreamLimits
+    let timeouts: LinkTimeouts
+    /// How long a connection waits for its sync before fleetd asks whether it is still queued.
+    let syncWait: Duration
+    private let turn = AsyncSemaphore(1)
+    private let ended = NIOLockedValueBox(false)
+    private let endings: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
+
+    public init(path: String, group: any EventLoopGroup, limits: QGAStreamLimits, timeouts: LinkTimeouts, syncWait: Duration) {
+        self.path = path
+        self.group = group
+        self.limits = limits
+        self.timeouts = timeouts
+        self.syncWait = syncWait
+    }
+
+    public var supportsPersistentHeartbeat: Bool { false }
+    public var isOpen: Bool { !ended.withLockedValue { $0 } }
+
+    /// A sync-only exchange: the agent answers through this socket.
+    public func synchronize() async throws {
+        _ = try await exchange(nil, successResponse: true, timeout: timeouts.routine)
+    }
+
+    public func send(_ request: QGARequest, successResponse: Bool, within timeout: AgentTimeout) async throws -> QGAReply? {
+        try await exchange(request, successResponse: successResponse, timeout: timeouts.duration(timeout))
+    }
+
+    /// Never called: the session polls (`supportsPersistentHeartbeat` is false).
+    public func startHeartbeat(_ schedule: HeartbeatSchedule) {}
+    public func stopHeartbeat() {}
+
+    /// Only fleetd ends a shared link; each exchange's connection ends on its own.
+    public func closed() async -> String? {
+        for await _ in endings.stream {}
+        return nil
+    }
+
+    public func close() async {
+        ended.withLockedValue { $0 = true }
+        endings.continuation.finish()
+    }
+
+    private func exchange(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
+        guard isOpen else { throw AgentConnectionError.disconnected }
+        await turn.wait()
+        do {
+            let reply = try await exchangeInTurn(request, successResponse: successResponse, timeout: timeout)
+            await turn.signal()
+            return reply
+        } catch {
+            await turn.signal()
+            throw error
+        }
+    }
+
+    private func exchangeInTurn(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
+        let connection: AgentConnection
+        do {
+            connection = try await AgentConnection.connect(
+                unixSocket: path, on: group, limits: limits, connectTimeout: syncWait.timeAmount, timeouts: timeouts)
+        } catch let error as IOError where error.errnoCode == EAGAIN {
+            // The accept queue is full: the socket's one client and a connect already waiting.
+            throw AgentConnectionError.busy
+        } catch {
+            throw AgentConnectionError.disconnected
+        }
+        do {
+            // One attempt: a resend on a queued connection would only queue more syncs.
+            try await connection.sync(resendEvery: syncWait.timeAmount * 2, timeout: syncWait.timeAmount)
+        } catch AgentConnectionError.syncTimeout {
+            let waiting = fleet_unix_accept_queue(path)
+            await connection.close()
+            throw waiting > 0 ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
+        } catch {
+            await connection.close()
+            throw error
+        }
+        guard let request else {
+            await connection.close()
+            return nil
+        }
+        do {
+            let reply = try await connection.send(request, successResponse: successResponse, timeout: timeout.timeAmount)
+            await connection.close()
+            return reply
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}
