@@ -41,7 +41,7 @@ def rss_mib(pid):
 
 
 class Fleet:
-    def __init__(self, bin_dir, size, heartbeat, work, behaviours=(), fleetd=None):
+    def __init__(self, bin_dir, size, heartbeat, work, behaviours=(), fleetd=None, fleetd_args=()):
         self.bin = bin_dir
         self.size = size
         self.work = work
@@ -67,7 +67,7 @@ class Fleet:
         self.started = time.monotonic()
         self.fleetd = subprocess.Popen(
             [fleetd or f"{bin_dir}/fleetd", "--socket-dir", self.vms, "--database", self.db, "--control-socket", self.sock,
-             "--heartbeat-interval-seconds", str(heartbeat), "--log-level", "notice"],
+             "--heartbeat-interval-seconds", str(heartbeat), "--log-level", "notice", *fleetd_args],
             stderr=open(os.path.join(work, "fleetd.log"), "w"))
 
     def ctl(self, *args):
@@ -143,9 +143,9 @@ def wall(fleet, *args, runs=5):
     return statistics.median(times)
 
 
-def run(bin_dir, size, steady, heartbeat, fleetd=None):
+def run(bin_dir, size, steady, heartbeat, fleetd=None, fleetd_args=()):
     work = tempfile.mkdtemp(prefix=f"fleet-bench-{size}-")
-    fleet = Fleet(bin_dir, size, heartbeat, work, fleetd=fleetd)
+    fleet = Fleet(bin_dir, size, heartbeat, work, fleetd=fleetd, fleetd_args=fleetd_args)
     out = {"size": size}
 
     class Progress(dict):
@@ -294,15 +294,23 @@ def main():
     parser.add_argument("--heartbeat", type=float, default=5)
     parser.add_argument("--hostile", type=float, default=600, help="seconds per hostile/healthy run (0: skip)")
     parser.add_argument("--baseline", help="a directory with an earlier build's fleetd, run beside this one at each size")
+    parser.add_argument("--connections", action="store_true",
+                        help="run this build with exclusive and then shared connections at each size, side by side")
     args = parser.parse_args()
     # With a baseline, each size runs twice in a row (the earlier fleetd, then this one) with the
-    # same fleet-sim and fleetctl, so the columns differ only in fleetd.
-    builds = [("baseline", os.path.join(args.baseline, "fleetd")), ("this build", None)] if args.baseline else [("", None)]
+    # same fleet-sim and fleetctl, so the columns differ only in fleetd; --connections likewise
+    # runs one fleetd twice, differing only in --connection.
+    if args.baseline:
+        builds = [("baseline", os.path.join(args.baseline, "fleetd"), ()), ("this build", None, ())]
+    elif args.connections:
+        builds = [("exclusive", None, ("--connection", "exclusive")), ("shared", None, ("--connection", "shared"))]
+    else:
+        builds = [("", None, ())]
     results = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        for label, fleetd in builds:
+        for label, fleetd, fleetd_args in builds:
             print(f"== {size} VMs {label}", file=sys.stderr, flush=True)
-            result = run(args.bin, size, args.steady, args.heartbeat, fleetd=fleetd)
+            result = run(args.bin, size, args.steady, args.heartbeat, fleetd=fleetd, fleetd_args=fleetd_args)
             result["build"] = label
             print(json.dumps(result), file=sys.stderr, flush=True)
             results.append(result)
@@ -321,7 +329,7 @@ def main():
     ]
     def heading(r):
         return f"{r['size']:,} VMs" + (f", {r['build']}" if r["build"] else "")
-    if results and args.baseline:
+    if results and len(builds) == 2:
         pairs = [(results[i], results[i + 1]) for i in range(0, len(results), 2)]
         print("| measure | " + " | ".join(f"{heading(b)} | {heading(n)} | ratio" for b, n in pairs) + " | target |")
         print("|---|" + "---|---|---|" * len(pairs) + "---|")

@@ -107,10 +107,25 @@ public enum FleetAgentMain {
             log.critical("\(error)")
             return 1
         }
+        // fleet-agent's own channel: its own parser and session, the same agent underneath (one
+        // dispatcher: file handles, execs and the frozen state are shared, as in one agent).
+        var fleetServer: ChannelServer?
+        if let fleet = config.fleetChannel(standardPath: path, exists: { access($0, F_OK) == 0 }) {
+            let second = ChannelServer(reactor: reactor, dispatcher: dispatcher, log: log, retryPath: false, essential: false)
+            do {
+                try second.start(method: fleet.method, path: fleet.path, inheritedFD: nil)
+                fleetServer = second
+                log.info("also serving fleet-agent's channel \(fleet.path)")
+            } catch {
+                // The standard channel is what the stack relies on: never fail the agent for this one.
+                log.critical("fleet channel \(fleet.path) not served: \(error)")
+            }
+        }
         if context.isFrozen { log.critical("agent started with frozen filesystems") }
         log.info("fleet-agent \(FleetVersion.current) serving \(inherited == nil ? path : "socket-activated fd 3")")
         reactor.run()
         server.shutdown()
+        fleetServer?.shutdown()
         return 0
     }
 

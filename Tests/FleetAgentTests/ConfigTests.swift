@@ -58,4 +58,25 @@ struct ConfigTests {
             _ = try config.effectivePath()
         }
     }
+
+    @Test("fleet-agent's own channel: its keys, served only where the guest has the port, never on the standard path, shown by -D only when set")
+    func fleetChannel() throws {
+        let defaults = AgentConfig()
+        #expect(defaults.fleetChannel(standardPath: AgentConfig.defaultVirtioPath) { _ in false } == nil, "no port, no channel")
+        let found = defaults.fleetChannel(standardPath: AgentConfig.defaultVirtioPath) { $0 == AgentConfig.defaultFleetPath }
+        #expect(found?.method == .virtioSerial && found?.path == AgentConfig.defaultFleetPath)
+        #expect(!defaults.dump().contains("fleet-"), "with the defaults -D reads as qemu-ga's")
+
+        let parsed = try parse(["-m", "unix-listen", "-p", "/std.sock"], file: "[general]\nfleet-method=unix-listen\nfleet-path=/fleet.sock\n")
+        let listening = parsed.config.fleetChannel(standardPath: "/std.sock") { _ in false }
+        #expect(listening?.method == .unixListen && listening?.path == "/fleet.sock", "a socket is made, not looked for")
+        #expect(parsed.config.fleetChannel(standardPath: "/fleet.sock") { _ in true } == nil, "never the standard channel's path")
+        var reread = AgentConfig()
+        try reread.apply(KeyFile(parsing: parsed.config.dump()))
+        #expect(reread == parsed.config)
+
+        let off = try parse([], file: "[general]\nfleet-path=\n")
+        #expect(off.config.fleetChannel(standardPath: AgentConfig.defaultVirtioPath) { _ in true } == nil)
+        #expect(throws: AgentConfigError.self) { try parse([], file: "[general]\nfleet-method=vsock-listen\n") }
+    }
 }

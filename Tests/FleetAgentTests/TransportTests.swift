@@ -120,4 +120,31 @@ struct TransportTests {
         for _ in 0..<300 where FileManager.default.fileExists(atPath: pidfile) { usleep(10_000) }
         #expect(!FileManager.default.fileExists(atPath: pidfile))
     }
+
+    @Test("fleet-agent's own channel beside the standard one: both answered at once, one agent underneath")
+    func fleetChannel() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fleetPath = directory.appendingPathComponent("fleet.sock").path
+        let conf = directory.appendingPathComponent("agent.conf").path
+        try "[general]\nfleet-method=unix-listen\nfleet-path=\(fleetPath)\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "two-channels", environment: ["QGA_CONF": conf])
+        defer { agent.stop() }
+        // The management stack's client holds the standard channel.
+        let standard = try agent.connect()
+        #expect(standard.call(#"{"execute":"guest-ping","id":1}"#)?["return"] != nil)
+        let fleet = try QGAClient(path: fleetPath)
+        #expect(fleet.call(#"{"execute":"guest-ping","id":2}"#, timeout: 2)?["return"] != nil, "answered while the standard channel is held")
+        // One agent: an exec started through one channel is known to the other.
+        let started = fleet.call(#"{"execute":"guest-exec","arguments":{"path":"/bin/true"},"id":3}"#)
+        let pid = try #require(started?["return"]?["pid"]?.int64Value)
+        var exited = false
+        for _ in 0..<100 where !exited {
+            let status = standard.call(#"{"execute":"guest-exec-status","arguments":{"pid":\#(pid)},"id":4}"#)
+            exited = status?["return"]?["exited"] == .bool(true)
+            if exited { #expect(status?["return"]?["exitcode"]?.int64Value == 0) } else { usleep(20_000) }
+        }
+        #expect(exited)
+        #expect(agent.log.contains("also serving fleet-agent's channel"))
+    }
 }

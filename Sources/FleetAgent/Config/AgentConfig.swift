@@ -26,6 +26,14 @@ struct AgentConfig: Equatable {
     /// command-line list with its names reversed (qemu-ga prepends while splitting).
     var blockRPCs: [String] = []
     var allowRPCs: [String]?
+    /// fleet-agent's own channel, served beside the standard one when the guest has it: a
+    /// virtio-serial port nobody but fleetd uses, so that fleetd's persistent connection never
+    /// takes the standard port from the management stack. Key-file keys `fleet-method` and
+    /// `fleet-path` (qemu-ga has neither); an empty `fleet-path` turns it off.
+    var fleetMethod = Method.virtioSerial
+    var fleetPath = Self.defaultFleetPath
+
+    static let defaultFleetPath = "/dev/virtio-ports/org.fleet.agent.0"
 
     /// The channel path, defaulted per method as qemu-ga does.
     func effectivePath() throws(AgentConfigError) -> String {
@@ -76,6 +84,19 @@ struct AgentConfig: Equatable {
         if let value = try bool("retry-path") { retryPath = value }
         if let list = file.list(group: group, key: "block-rpcs") { blockRPCs = list }
         if let list = file.list(group: group, key: "allow-rpcs") { allowRPCs = list }
+        if let value = file.value(group: group, key: "fleet-method") {
+            guard let parsed = Method(rawValue: value), parsed != .vsockListen else { throw AgentConfigError("invalid fleet-method: \(value)") }
+            fleetMethod = parsed
+        }
+        if let value = file.value(group: group, key: "fleet-path") { fleetPath = value }
+    }
+
+    /// Where to serve fleet-agent's own channel, if anywhere: a device only when the guest has
+    /// it (the port exists), a listening socket when asked for; never the standard channel's path.
+    func fleetChannel(standardPath: String, exists: (String) -> Bool) -> (method: Method, path: String)? {
+        guard !fleetPath.isEmpty, fleetPath != standardPath else { return nil }
+        guard fleetMethod == .unixListen || exists(fleetPath) else { return nil }
+        return (fleetMethod, fleetPath)
     }
 
     /// `-D`: the effective configuration as a key file qemu-ga could read back.
@@ -90,6 +111,9 @@ struct AgentConfig: Equatable {
         lines.append("retry-path=\(retryPath)")
         lines.append("block-rpcs=\(blockRPCs.joined(separator: ","))")
         if let allowRPCs { lines.append("allow-rpcs=\(allowRPCs.joined(separator: ","))") }
+        // fleet-agent's own keys only when set: with the defaults, -D reads as qemu-ga's.
+        if fleetMethod != .virtioSerial { lines.append("fleet-method=\(fleetMethod.rawValue)") }
+        if fleetPath != Self.defaultFleetPath { lines.append("fleet-path=\(fleetPath)") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -14,15 +14,19 @@ final class ChannelServer {
     private let dispatcher: Dispatcher
     private let log: AgentLog
     private let retryPath: Bool
+    /// Whether the agent stops when the channel cannot be opened (the standard channel); the
+    /// fleet channel is served when it can be, and its failure only logged.
+    private let essential: Bool
     private var listener: Int32 = -1
     private var connection: HostConnection?
     private(set) var socketPath: String?
 
-    init(reactor: Reactor, dispatcher: Dispatcher, log: AgentLog, retryPath: Bool) {
+    init(reactor: Reactor, dispatcher: Dispatcher, log: AgentLog, retryPath: Bool, essential: Bool = true) {
         self.reactor = reactor
         self.dispatcher = dispatcher
         self.log = log
         self.retryPath = retryPath
+        self.essential = essential
     }
 
     /// Starts serving; throws when the channel cannot be opened (and -r is not set).
@@ -52,7 +56,7 @@ final class ChannelServer {
             log.critical("error opening channel '\(path)': \(SystemError())")
             if retryPath {
                 reactor.schedule(afterNanoseconds: 1_000_000_000) { [weak self] in self?.openDevice(path, serial: serial) }
-            } else {
+            } else if essential {
                 reactor.stop()
             }
             return
