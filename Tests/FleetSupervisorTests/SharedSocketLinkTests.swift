@@ -129,7 +129,7 @@ struct SharedSocketLinkTests {
         defer { agent.stop() }
         var config = SupervisorTests.fastConfig(directory)
         config.connection = .shared
-        config.sharedSyncWait = .milliseconds(200)
+        config.sharedSyncWait = .milliseconds(400)
         let supervisor = Supervisor(config: config, store: store)
         let running = Task { try await supervisor.run() }
         defer { running.cancel() }
@@ -146,8 +146,13 @@ struct SharedSocketLinkTests {
         #expect(try await store.database.read(stateAndReason) == busy, "busy for five heartbeats is still responsive")
         #expect(try await store.vm(named: "vm1")?.pingMissed == 0, "and nothing was missed")
         holder = nil
-        let back = ["responsive", "heartbeat answered"]
-        #expect(try await SupervisorTests.waitFor(store, expected: back, stateAndReason) == back)
+        // The spell ends with the next answer: a heartbeat's, or a resync's when the agent was
+        // slow to drain the syncs fleetd abandoned meanwhile (seen on a loaded CI machine).
+        let recovered: @Sendable (Database) throws -> Bool = { db in
+            let now = try stateAndReason(db)
+            return now.first == "responsive" && ["heartbeat answered", "sync id matched"].contains(now.last ?? "")
+        }
+        #expect(try await SupervisorTests.waitFor(store, expected: true, recovered))
         let history = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition WHERE to_state = 'unresponsive'") }
         #expect(history == 0)
     }
