@@ -61,16 +61,12 @@ public final class SharedSocketLink: AgentLink {
     private func exchange(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
         guard isOpen else { throw AgentConnectionError.disconnected }
         await turn.wait()
-        do {
-            let reply = try await exchangeInTurn(request, successResponse: successResponse, timeout: timeout)
-            await turn.signal()
-            return reply
-        } catch {
-            await turn.signal()
-            throw error
-        }
+        let result = await Self.outcome { try await self.exchangeInTurn(request, successResponse: successResponse, timeout: timeout) }
+        await turn.signal()
+        return try result.get()
     }
 
+    /// One connection, closed whatever happens on it.
     private func exchangeInTurn(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
         let connection: AgentConnection
         do {
@@ -82,28 +78,30 @@ public final class SharedSocketLink: AgentLink {
         } catch {
             throw AgentConnectionError.disconnected
         }
+        let result = await Self.outcome { try await self.converse(on: connection, request, successResponse: successResponse, timeout: timeout) }
+        await connection.close()
+        return try result.get()
+    }
+
+    /// The sync (one attempt: a resend on a queued connection would only queue more syncs), then
+    /// the request, if any.
+    private func converse(on connection: AgentConnection, _ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
         do {
-            // One attempt: a resend on a queued connection would only queue more syncs.
             try await connection.sync(resendEvery: syncWait.timeAmount * 2, timeout: syncWait.timeAmount)
         } catch AgentConnectionError.syncTimeout {
-            let waiting = fleet_unix_accept_queue(path)
-            await connection.close()
-            throw waiting > 0 ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
-        } catch {
-            await connection.close()
-            throw error
+            throw fleet_unix_accept_queue(path) > 0 ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
         }
-        guard let request else {
-            await connection.close()
-            return nil
-        }
+        guard let request else { return nil }
+        return try await connection.send(request, successResponse: successResponse, timeout: timeout.timeAmount)
+    }
+
+    /// `Result(catching:)` for async work: what must happen after it (a close, the next turn)
+    /// happens once, whichever way it ended.
+    private static func outcome<T>(_ work: () async throws -> T) async -> Result<T, any Error> {
         do {
-            let reply = try await connection.send(request, successResponse: successResponse, timeout: timeout.timeAmount)
-            await connection.close()
-            return reply
+            return .success(try await work())
         } catch {
-            await connection.close()
-            throw error
+            return .failure(error)
         }
     }
 }
