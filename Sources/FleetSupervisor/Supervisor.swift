@@ -4,19 +4,33 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Supervises every VM in the socket directory: discovers sockets (inotify plus a periodic
-/// rescan), keeps one `VMSession` per VM, and marks VMs whose socket is gone as `gone` — never
-/// deleting them, so their history stays.
+/// Supervises every VM its sources report (socket directories, Proxmox nodes): keeps one
+/// `VMSession` per VM it may talk to, records VMs it must leave alone (a Proxmox lock, an agent
+/// turned off) in their state, and marks VMs no source reports any more as `gone` — never
+/// deleting them, so their history stays. Sources' change hints (inotify, config polls) and a
+/// periodic rescan each lead to one reconcile of everything; hints arriving meanwhile fold
+/// into the next.
 public actor Supervisor {
     public let config: SupervisorConfig
     public let store: FleetStore
     public let writer: StoreWriter
     private let group: any EventLoopGroup
     private let inventoryGate: AsyncSemaphore
+    private let sources: [any VMSource]
     /// Wakes requests waiting on an exec the moment its outcome is in the ledger.
     public nonisolated let execCompletions = ExecCompletions()
-    private var sessions: [String: (session: VMSession, task: Task<Void, Never>)] = [:]
+    private var sessions: [String: Running] = [:]
+    /// VMs fleetd leaves alone, as last recorded.
+    private var held: [String: DiscoveredVM] = [:]
+    /// Names reported by two sources, logged once each.
+    private var shadowedNames: Set<String> = []
     private let logger: Logger
+
+    private struct Running {
+        var session: VMSession
+        var task: Task<Void, Never>
+        var vm: DiscoveredVM
+    }
 
     public init(
         config: SupervisorConfig, store: FleetStore, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -28,76 +42,129 @@ public actor Supervisor {
         self.group = group
         self.writer = StoreWriter(store: store)
         self.inventoryGate = AsyncSemaphore(config.inventoryConcurrency)
+        self.sources = config.sources.map { $0.makeSource(config: config) }
     }
 
     /// Runs until the surrounding task is cancelled; then stops every session and flushes.
     public func run() async throws {
-        let watcher = try SocketDirectoryWatcher(directory: config.socketDirectory, naming: config.socketNaming)
-        try await reconcile(markMissingGone: true)
-        logger.info("supervising \(sessions.count) VMs in \(config.socketDirectory)")
+        let (hints, hint) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        var watches: [any SourceWatch] = []
+        do {
+            for source in sources { watches.append(try source.watch { hint.yield() }) }
+            try await reconcile(markMissingGone: true)
+        } catch {
+            for watch in watches { watch.stop() }
+            throw error
+        }
+        let following = watches
+        logger.info("supervising \(sessions.count) VMs (\(held.count) left alone) from \(sources.map(\.label).joined(separator: "; "))")
         let rescans = Task { [config] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: config.rescanInterval)
-                try? await self.reconcile(markMissingGone: false)
+                hint.yield()
             }
         }
         await withTaskCancellationHandler {
-            for await change in watcher.changes {
-                switch change {
-                case .appeared(let name, let path): try? await startSessions([(name, path)])
-                case .disappeared(let name): await stopSession(name: name)
-                case .rescanNeeded: try? await reconcile(markMissingGone: false)
+            for await _ in hints {
+                do {
+                    try await reconcile(markMissingGone: false)
+                } catch {
+                    logger.error("reconciling VMs with their sources failed: \(error)")
                 }
             }
         } onCancel: {
-            watcher.stop()
+            for watch in following { watch.stop() }
+            hint.finish()
         }
         rescans.cancel()
         await shutdown()
     }
 
-    /// Makes the sessions match the directory. At start-up, VMs the store remembers whose
-    /// socket is missing are recorded as gone.
+    /// Makes sessions and held VMs match what the sources report now. At start-up, VMs the
+    /// store remembers that no source reports are recorded as gone (first, so that a Proxmox VM
+    /// renamed while fleetd was down finds its row by vmid).
     public func reconcile(markMissingGone: Bool) async throws {
-        let present = SocketDirectory.scan(config.socketDirectory, naming: config.socketNaming)
-        try await startSessions(present.filter { sessions[$0.key] == nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        for name in sessions.keys where present[name] == nil {
-            await stopSession(name: name)
+        let (found, shadowed) = VMDiscovery.merge(sources.map { $0.scan() })
+        for vm in shadowed where shadowedNames.insert(vm.name).inserted {
+            logger.warning("VM '\(vm.name)' is reported twice; not using \(vm.socketPath) (\(vm.connection.rawValue))")
         }
+        let now = Date().millis
         if markMissingGone {
-            try await store.markGone(allBut: Set(present.keys), reason: "socket missing when fleetd started", at: Date().millis)
+            try await store.markGone(allBut: Set(found.keys), reason: "socket missing when fleetd started", at: now)
         }
+        var resumeReasons: [String: String] = [:]
+        var stopped = false
+        for (name, running) in sessions {
+            guard let vm = found[name] else {
+                await stopSession(name: name, gone: true)
+                stopped = true
+                continue
+            }
+            if vm.hold != nil {
+                await stopSession(name: name, gone: false)
+                stopped = true
+            } else if !vm.sameLink(as: running.vm) {
+                await stopSession(name: name, gone: false)
+                stopped = true
+                resumeReasons[name] = "agent now reached through \(vm.socketPath) (\(vm.connection.rawValue))"
+            } else if await running.session.state == .gone {
+                running.task.cancel()  // it found its socket gone before a rescan did; the socket is back
+                sessions[name] = nil
+            }
+        }
+        // Those sessions' last transitions land before the holds and attachments below.
+        if stopped { await writer.flush() }
+        try await recordHolds(found, at: now, resumeReasons: &resumeReasons)
+        let starting = found.values.filter { $0.hold == nil && sessions[$0.name] == nil }.sorted { $0.name < $1.name }
+        try await startSessions(starting.map { vm in
+            var attachment = vm.attachment
+            attachment.reason = resumeReasons[vm.name]
+            return (vm, attachment)
+        })
     }
 
-    /// Starts sessions for sockets, registering all of them in one transaction: at start-up
-    /// 10,000 VMs appear at once, and one commit each held every session back for seconds.
-    private func startSessions(_ sockets: [(name: String, path: String)]) async throws {
-        var starting: [(name: String, path: String)] = []
-        for (name, path) in sockets {
-            if let existing = sessions[name] {
-                // inotify and a rescan can both report the same socket.
-                if await existing.session.state != .gone { continue }
-                existing.task.cancel()
-            }
-            starting.append((name, path))
+    /// Records VMs newly held (or held differently), and held VMs no source reports any more
+    /// as gone. A VM held no longer gets the reason it resumes for.
+    private func recordHolds(_ found: [String: DiscoveredVM], at now: Millis, resumeReasons: inout [String: String]) async throws {
+        let holds = found.values.compactMap { vm in vm.hold.flatMap { held[vm.name] == vm ? nil : (vm, $0) } }
+        if !holds.isEmpty {
+            try await store.holdVMs(holds.map { ($0.0.attachment, $0.1.state, $0.1.reason, $0.1.lock) }, at: now)
+            for (vm, hold) in holds { logger.notice("VM '\(vm.name)' left alone: \(hold.reason)") }
         }
+        let vanished = held.keys.filter { found[$0] == nil }
+        if !vanished.isEmpty { try await store.markGone(vanished, reason: "no source reports it any more", at: now) }
+        for (name, vm) in held where found[name]?.hold == nil && found[name] != nil {
+            switch vm.hold {
+            case .locked(let lock): resumeReasons[name] = "Proxmox lock '\(lock)' released"
+            case .agentDisabled: resumeReasons[name] = "guest agent enabled"
+            case .noConfig, nil: resumeReasons[name] = "VM config appeared"
+            }
+        }
+        held = found.filter { $0.value.hold != nil }
+    }
+
+    /// Starts sessions, registering all of them in one transaction: at start-up 10,000 VMs
+    /// appear at once, and one commit each held every session back for seconds.
+    private func startSessions(_ starting: [(vm: DiscoveredVM, attachment: VMAttachment)]) async throws {
         guard !starting.isEmpty else { return }
-        let ids = try await store.attachVMs(starting.map { ($0.name, $0.path) }, at: Date().millis)
+        let ids = try await store.attachVMs(starting.map(\.attachment), at: Date().millis)
         // One ledger read for all of them, not one per VM as each syncs (nil: each reads its own).
         let owed = try? await store.vmIDsWithUnfinishedExecs()
-        for ((name, path), id) in zip(starting, ids) {
+        for ((vm, _), id) in zip(starting, ids) {
             let session = VMSession(
-                name: name, vmID: id, endpoint: SocketEndpoint(path: path, group: group, config: config), config: config,
-                store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
+                name: vm.name, vmID: id, endpoint: SocketEndpoint(path: vm.socketPath, connection: vm.connection, group: group, config: config),
+                config: config, store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
                 sleeper: LoopSleeper(group: group), logger: logger, hasUnfinishedExecs: owed?.contains(id) ?? true)
             let task = Task { await session.run() }
-            sessions[name] = (session, task)
+            sessions[vm.name] = Running(session: session, task: task, vm: vm)
         }
     }
 
-    private func stopSession(name: String) async {
+    /// Ends a VM's session: `gone` when no source reports the VM any more (recorded), else
+    /// because fleetd must leave it alone or reach it another way.
+    private func stopSession(name: String, gone: Bool) async {
         guard let entry = sessions.removeValue(forKey: name) else { return }
-        await entry.session.socketRemoved()
+        if gone { await entry.session.socketRemoved() }
         entry.task.cancel()
         await entry.task.value
     }
@@ -121,13 +188,14 @@ public actor Supervisor {
     /// What an operator can ask of a VM now. A VM with no session (its socket is gone) is
     /// `gone`; one whose session is not synced says in which state it is.
     public func actions(for name: String) async throws -> VMActions {
+        if let hold = held[name]?.hold { throw SessionUnavailable(state: hold.state) }
         guard let session = sessions[name]?.session else { throw SessionUnavailable(state: .gone) }
         return VMActions(vm: name, link: try await session.linkForAction(), session: session, config: config)
     }
 
-    /// Current states by VM name (for tests and the control API).
+    /// Current states by VM name (for tests and the control API), held VMs included.
     public func states() async -> [String: SessionState] {
-        var result: [String: SessionState] = [:]
+        var result: [String: SessionState] = held.compactMapValues { $0.hold?.state }
         for (name, entry) in sessions { result[name] = await entry.session.state }
         return result
     }

@@ -5,12 +5,12 @@ import QGA
 /// written down: fleetd's settings read them (`fleetd --defaults` prints them), and a test holds
 /// config/fleetd.yaml to them.
 public struct SupervisorConfig: Sendable {
-    public var socketDirectory: String
-    /// Which of its entries are agent sockets, and which VM each is (`--socket-pattern`).
-    public var socketNaming = SocketNaming()
-    /// How fleetd uses each agent socket: alone and persistently, or shared with another client
-    /// one exchange at a time (`SharedSocketLink`).
-    public var connection: ConnectionMode = .exclusive
+    /// Where fleetd finds VMs: socket directories, Proxmox nodes. A VM two sources report is
+    /// supervised once (`VMDiscovery.merge`).
+    public var sources: [SourceSpec]
+    /// How often a Proxmox source looks at its VMs' configs for a lock (a lock must stop
+    /// fleetd's traffic within a heartbeat).
+    public var proxmoxConfigPoll: Duration = .seconds(1)
     /// Shared mode: how long an exchange's sync may wait before fleetd asks whether its
     /// connection is queued behind another client's (then the agent is busy, not silent).
     public var sharedSyncWait: Duration = .seconds(1)
@@ -27,7 +27,7 @@ public struct SupervisorConfig: Sendable {
     /// Reconnect backoff: doubles from `backoffInitial` to `backoffMax`, with ±25 % jitter.
     public var backoffInitial: Duration = .milliseconds(250)
     public var backoffMax: Duration = .seconds(30)
-    /// Safety-net rescan of the socket directory (inotify does the live work).
+    /// Safety-net rescan of every source (inotify and polls do the live work).
     public var rescanInterval: Duration = .seconds(30)
     /// How often each inventory item is refreshed while a VM is connected.
     public var inventoryIntervals: [InventoryItem: Duration] = Dictionary(
@@ -42,7 +42,12 @@ public struct SupervisorConfig: Sendable {
     /// The durations behind the links' timeout classes.
     public var linkTimeouts: LinkTimeouts { LinkTimeouts(routine: commandTimeout, long: longCommandTimeout) }
 
-    public init(socketDirectory: String) { self.socketDirectory = socketDirectory }
+    public init(sources: [SourceSpec]) { self.sources = sources }
+
+    /// One socket directory: `NAME.sock` (or as `naming` says), used as `connection` says.
+    public init(socketDirectory: String, naming: SocketNaming = SocketNaming(), connection: ConnectionMode = .exclusive) {
+        self.sources = [.directory(path: socketDirectory, naming: naming, connection: connection)]
+    }
 }
 
 /// Whether fleetd holds an agent socket or shares it (`--connection`).

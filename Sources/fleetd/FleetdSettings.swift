@@ -39,13 +39,20 @@ struct FleetdSettings {
             return .seconds(config.double(forKey: ConfigKey(setting.key), default: fallback))
         }
 
-        var supervisor = SupervisorConfig(socketDirectory: text(keys.socketDir))
-        supervisor.socketNaming = SocketNaming(pattern: text(keys.socketPattern))
-        let connectionText = text(keys.connection)
-        guard let connection = ConnectionMode(rawValue: connectionText) else {
-            throw FleetdError("connection '\(connectionText)' is not one of \(ConnectionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        var supervisor = SupervisorConfig(sources: [])
+        for kind in try FleetdSourceKind.chosen(config) {
+            switch kind {
+            case .sockets:
+                let connectionText = text(keys.connection)
+                guard let connection = ConnectionMode(rawValue: connectionText) else {
+                    throw FleetdError("connection '\(connectionText)' is not one of \(ConnectionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                supervisor.sources.append(.directory(path: text(keys.socketDir), naming: SocketNaming(pattern: text(keys.socketPattern)), connection: connection))
+            case .proxmox:
+                supervisor.sources.append(.proxmox(ProxmoxPaths(socketDirectory: text(keys.proxmoxDir), configDirectory: text(keys.proxmoxConfigDir))))
+            }
         }
-        supervisor.connection = connection
+        supervisor.proxmoxConfigPoll = .milliseconds(max(50, integer(keys.proxmoxPoll)))
         supervisor.sharedSyncWait = .milliseconds(max(1, integer(keys.sharedSyncWait)))
         supervisor.heartbeatInterval = seconds(keys.heartbeatInterval)
         supervisor.missThreshold = integer(keys.missThreshold)

@@ -30,9 +30,14 @@ struct Setting: Sendable {
 enum SettingKeys {
     private static let base = SupervisorConfig(socketDirectory: "/run/fleet/vms")
 
-    static let socketDir = Setting(key: "socketDir", defaultValue: .text(base.socketDirectory))
-    static let socketPattern = Setting(key: "socketPattern", defaultValue: .text(base.socketNaming.pattern))
-    static let connection = Setting(key: "connection", defaultValue: .text(base.connection.rawValue))
+    static let sources = Setting(key: "sources", defaultValue: .text(FleetdSourceKind.sockets.rawValue))
+    static let socketDir = Setting(key: "socketDir", defaultValue: .text("/run/fleet/vms"))
+    static let socketPattern = Setting(key: "socketPattern", defaultValue: .text(SocketNaming.defaultPattern))
+    static let connection = Setting(key: "connection", defaultValue: .text(ConnectionMode.exclusive.rawValue))
+    static let proxmoxDir = Setting(key: "proxmox.dir", defaultValue: .text(ProxmoxPaths.defaultSocketDirectory))
+    static let proxmoxConfigDir = Setting(key: "proxmox.configDir", defaultValue: .text(ProxmoxPaths.defaultConfigDirectory))
+    static let proxmoxPoll = Setting(
+        key: "proxmox.configPollMilliseconds", defaultValue: .integer(Int(base.proxmoxConfigPoll.seconds * 1000)))
     static let database = Setting(key: "database", defaultValue: .text("/var/lib/fleet/fleet.db"))
     static let controlSocket = Setting(key: "controlSocket", defaultValue: .text("/run/fleet/fleetd.sock"))
     static let logLevel = Setting(key: "logLevel", defaultValue: .text("info"))
@@ -59,7 +64,7 @@ enum SettingKeys {
 
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
-        [socketDir, socketPattern, connection, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
+        [sources, socketDir, socketPattern, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
          missThreshold, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }

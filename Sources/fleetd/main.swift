@@ -29,16 +29,19 @@ if CommandLine.arguments.contains("--defaults") {
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
         Usage: fleetd [--config FILE] [--socket-dir DIR] [--database FILE] [--control-socket PATH] [--log-level LEVEL]
+               fleetd --sources proxmox [--proxmox-dir DIR] [--proxmox-config-dir DIR] ...
                fleetd --defaults      (every setting with its default)
 
         Supervises every VM whose QEMU guest agent socket (NAME.sock) is in the socket directory,
-        and records state, inventory and history in SQLite. Every key of the config file can be
+        or every VM of a Proxmox VE node (--sources proxmox, or proxmox,sockets for both), and
+        records state, inventory and history in SQLite. Every key of the config file can be
         given as a flag (heartbeat.intervalSeconds → --heartbeat-interval-seconds) or as a
         FLEETD_* variable (FLEETD_HEARTBEAT_INTERVAL_SECONDS). Defaults: config/fleetd.yaml.
 
         Examples:
           fleetd --config /etc/fleet/fleetd.yaml
           fleetd --socket-dir /run/fleet/vms --database /var/lib/fleet/fleet.db
+          fleetd --sources proxmox        (/var/run/qemu-server/VMID.qga, /etc/pve/qemu-server/VMID.conf)
         """)
     exit(0)
 }
@@ -79,9 +82,11 @@ metricsFactory.defaultDurationHistogramBuckets = [
 MetricsSystem.bootstrap(metricsFactory)
 
 do {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: settings.supervisor.socketDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw FleetdError("socket directory '\(settings.supervisor.socketDirectory)' does not exist")
+    for (what, path) in settings.supervisor.sources.flatMap(\.requiredDirectories) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FleetdError("\(what) '\(path)' does not exist")
+        }
     }
     let databaseDirectory = URL(fileURLWithPath: settings.database).deletingLastPathComponent()
     try FileManager.default.createDirectory(at: databaseDirectory, withIntermediateDirectories: true)

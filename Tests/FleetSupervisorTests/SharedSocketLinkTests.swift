@@ -127,8 +127,7 @@ struct SharedSocketLinkTests {
         let store = try FleetStore(path: directory + "/fleet.db")
         let agent = try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "fleet-agent", socketPath: directory + "/vm1.sock")
         defer { agent.stop() }
-        var config = SupervisorTests.fastConfig(directory)
-        config.connection = .shared
+        var config = SupervisorTests.fastConfig(directory, connection: .shared)
         config.sharedSyncWait = .milliseconds(400)
         let supervisor = Supervisor(config: config, store: store)
         let running = Task { try await supervisor.run() }
@@ -155,99 +154,5 @@ struct SharedSocketLinkTests {
         #expect(try await SupervisorTests.waitFor(store, expected: true, recovered))
         let history = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition WHERE to_state = 'unresponsive'") }
         #expect(history == 0)
-    }
-
-    /// Runs blocking work on a thread of its own (not the concurrency pool's few threads, which
-    /// the supervisor under test needs).
-    static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
-    }
-
-    /// Proxmox's own calls for `seconds`, one caller per VM: guest-ping (3 s), guest-get-host-name (5 s).
-    static func proxmoxCalls(_ paths: [String], seconds: Double) async -> (answered: Int, total: Int, failures: [String]) {
-        await withTaskGroup(of: (Int, Int, [String]).self) { group in
-            for path in paths {
-                group.addTask {
-                    await onThread {
-                        let client = ProxmoxLikeClient(path: path)
-                        let end = Date().addingTimeInterval(seconds)
-                        var answered = 0, total = 0
-                        var failures: [String] = []
-                        while Date() < end {
-                            for (command, timeout) in [("guest-ping", 3.0), ("guest-get-host-name", 5.0)] {
-                                total += 1
-                                switch client.call(command, timeout: timeout) {
-                                case .answered: answered += 1
-                                case .timedOut(let stage): failures.append("\(path): \(command) at \(stage)")
-                                }
-                            }
-                            usleep(50_000)
-                        }
-                        return (answered, total, failures)
-                    }
-                }
-            }
-            var result = (answered: 0, total: 0, failures: [String]())
-            for await (answered, total, failures) in group {
-                result.answered += answered
-                result.total += total
-                result.failures += failures
-            }
-            return result
-        }
-    }
-
-    @Test("Proxmox's calls are answered while fleetd supervises the same sockets in shared mode, and not in exclusive mode")
-    func proxmoxCoexistence() async throws {
-        let directory = try makeTemporaryDirectory("fleet-pve")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var agents = [
-            try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "pve-101", socketPath: directory + "/101.qga"),
-            try AgentProcess(executable: AgentProcess.fleetAgentPath, name: "pve-102", socketPath: directory + "/102.qga"),
-        ]
-        if AgentProcess.qemuGAInstalled {
-            agents.append(try AgentProcess(executable: AgentProcess.qemuGAPath, name: "pve-103", socketPath: directory + "/103.qga"))
-        }
-        defer { agents.forEach { $0.stop() } }
-        let names = agents.map { URL(fileURLWithPath: $0.socketPath).deletingPathExtension().lastPathComponent }
-
-        func supervise(_ mode: ConnectionMode, database: String) -> (FleetStore, Task<Void, any Error>)? {
-            guard let store = try? FleetStore(path: database) else { return nil }
-            var config = SupervisorTests.fastConfig(directory)
-            config.socketNaming = SocketNaming(pattern: "*.qga")
-            config.connection = mode
-            config.heartbeatInterval = .milliseconds(500)
-            config.sharedSyncWait = .milliseconds(300)
-            let supervisor = Supervisor(config: config, store: store)
-            return (store, Task { try await supervisor.run() })
-        }
-
-        let (store, running) = try #require(supervise(.shared, database: directory + "/shared.db"))
-        for name in names {
-            #expect(try await SupervisorTests.waitFor(store, expected: "responsive", SupervisorTests.state(name)) == "responsive")
-        }
-        let shared = await Self.proxmoxCalls(agents.map(\.socketPath), seconds: 20)
-        #expect(shared.total > 100)
-        #expect(Double(shared.answered) >= 0.999 * Double(shared.total), "\(shared.answered) of \(shared.total): \(shared.failures.prefix(5))")
-        for name in names {
-            #expect(try await store.database.read(SupervisorTests.state(name)) == "responsive")
-        }
-        let unresponsive = try await store.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vm_transition WHERE to_state = 'unresponsive'")
-        }
-        #expect(unresponsive == 0, "no VM ever went unresponsive")
-        running.cancel()
-        _ = try? await running.value
-
-        // The proof that the test can fail: fleetd's persistent connections starve the client.
-        let (exclusiveStore, exclusive) = try #require(supervise(.exclusive, database: directory + "/exclusive.db"))
-        defer { exclusive.cancel() }
-        for name in names {
-            #expect(try await SupervisorTests.waitFor(exclusiveStore, expected: "responsive", SupervisorTests.state(name)) == "responsive")
-        }
-        let starved = await Self.proxmoxCalls(agents.map(\.socketPath), seconds: 6)
-        #expect(Double(starved.answered) < 0.5 * Double(starved.total), "\(starved.answered) of \(starved.total) answered beside exclusive connections")
     }
 }

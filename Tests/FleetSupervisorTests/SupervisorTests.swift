@@ -8,8 +8,8 @@ import Testing
 /// The supervisor against real agents in a temporary socket directory, checked through SQL.
 @Suite("Supervisor end to end", .serialized)
 struct SupervisorTests {
-    static func fastConfig(_ directory: String) -> SupervisorConfig {
-        var config = SupervisorConfig(socketDirectory: directory)
+    static func fastConfig(_ directory: String, naming: SocketNaming = SocketNaming(), connection: ConnectionMode = .exclusive) -> SupervisorConfig {
+        var config = SupervisorConfig(socketDirectory: directory, naming: naming, connection: connection)
         config.heartbeatInterval = .milliseconds(200)
         config.commandTimeout = .milliseconds(800)
         config.syncTimeout = .seconds(1)

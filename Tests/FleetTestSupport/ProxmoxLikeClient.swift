@@ -17,15 +17,15 @@ public struct ProxmoxLikeClient: Sendable {
         case timedOut(String)
     }
 
-    /// One command, answered within `timeout` seconds or not at all.
-    public func call(_ execute: String, timeout: Double) -> Outcome {
+    /// One command (`arguments` as JSON text), answered within `timeout` seconds or not at all.
+    public func call(_ execute: String, arguments: String? = nil, timeout: Double) -> Outcome {
         let deadline = Date().addingTimeInterval(timeout)
         guard let fd = connect(until: deadline) else { return .timedOut("connect") }
         defer { close(fd) }
         let syncID = Int64.random(in: 1...Int64(Int32.max))
         let commandID = Int64.random(in: 1...Int64(Int32.max))
         let request = #"{"execute":"guest-sync-delimited","arguments":{"id":\#(syncID)}}"# + "\n"
-            + #"{"execute":"\#(execute)","id":\#(commandID)}"# + "\n"
+            + #"{"execute":"\#(execute)","# + (arguments.map { #""arguments":\#($0),"# } ?? "") + #""id":\#(commandID)}"# + "\n"
         guard write(fd, Array(request.utf8)) else { return .timedOut("write") }
         var reader = Reader(fd: fd)
         guard reader.skipToDelimiter(until: deadline) else { return .timedOut("0xFF") }

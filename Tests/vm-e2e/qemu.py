@@ -8,9 +8,12 @@ import time
 
 
 class VM:
-    def __init__(self, name, work, vm_dir, kernel, initrd, mac, ip, agent, smp=1, memory=256):
+    def __init__(self, name, work, vm_dir, kernel, initrd, mac, ip, agent, smp=1, memory=256, fleet_port=False):
         self.name = name
+        # With fleet_port, fleetd's socket (in its directory) is fleet-agent's own port
+        # org.fleet.agent.0, and the standard port's socket is elsewhere, for another client.
         self.socket = os.path.join(vm_dir, name + ".sock")
+        self.standard_socket = os.path.join(work, name + ".qga") if fleet_port else self.socket
         self.monitor = os.path.join(work, name + ".monitor")
         self.pidfile = os.path.join(work, name + ".pid")
         self.console = os.path.join(work, name + ".console")
@@ -26,12 +29,17 @@ class VM:
             "-append", f"console=ttyS0 quiet panic=-1 fleet.host={name} fleet.ip={ip} fleet.agent={agent}",
             "-no-reboot",
             "-device", "virtio-serial-pci",
-            "-chardev", f"socket,path={self.socket},server=on,wait=off,id=qga0",
+            "-chardev", f"socket,path={self.standard_socket},server=on,wait=off,id=qga0",
             "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-netdev", "user,id=n0,restrict=on",
             "-device", f"virtio-net-pci,netdev=n0,mac={mac},romfile=",
             "-pidfile", self.pidfile, "-daemonize",
         ]
+        if fleet_port:
+            self.command += [
+                "-chardev", f"socket,path={self.socket},server=on,wait=off,id=fleet0",
+                "-device", "virtserialport,chardev=fleet0,name=org.fleet.agent.0",
+            ]
 
     def start(self):
         subprocess.run(self.command, check=True, capture_output=True)

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guest  # noqa: E402
+import two_ports  # noqa: E402
 from qemu import VM  # noqa: E402
 
 HEARTBEAT = 2  # seconds; two misses (plus the command timeout) make a VM unresponsive
@@ -144,9 +145,10 @@ def main():
     print(f"guest kernel {kernel}; work directory {work}", flush=True)
 
     vms = [
-        # vm-a: the guest-only commands; -smp 2 for guest-set-vcpus.
+        # vm-a: the guest-only commands; -smp 2 for guest-set-vcpus. fleetd reaches it through
+        # fleet-agent's own port, the standard one is for another client.
         VM("vm-a", work, vm_dir, kernel, fleet_initrd, "52:54:00:f1:ee:0a", "10.0.2.15/24",
-           "/usr/sbin/fleet-agent", smp=2),
+           "/usr/sbin/fleet-agent", smp=2, fleet_port=True),
         # vm-b: paused with the monitor, then shut down from inside.
         VM("vm-b", work, vm_dir, kernel, fleet_initrd, "52:54:00:f1:ee:0b", "10.0.2.16/24", "/usr/sbin/fleet-agent"),
         # vm-q: Debian's qemu-ga, the real peer, under the same fleetd.
@@ -198,6 +200,10 @@ def checks(run, fleetd, vms, kernel, os_release):
     run.check("vm-a: guest-set-time to a given time, then back to the host's clock", lambda: set_time(fleetd, a))
     for vm in (a, q):
         run.check(f"{vm.name}: guest-fsfreeze-freeze and thaw of the loop-mounted ext2", lambda vm=vm: freeze_thaw(fleetd, vm))
+    run.check("vm-a: a client on org.qemu.guest_agent.0 and fleetd on org.fleet.agent.0 at once, both answered",
+              lambda: two_ports.both_answered(fleetd, a, expect))
+    run.check("vm-a: a freeze through one port is seen as frozen through the other",
+              lambda: two_ports.freeze_across(fleetd, a, expect, wait_for))
     run.check("vm-a: guest-set-user-password (hash verified in /etc/shadow)", lambda: set_password(fleetd, a))
     run.check("vm-a: ssh keys added, listed, written 0600, removed", lambda: ssh_keys(fleetd, a))
     run.check("vm-a: guest-set-vcpus takes cpu1 offline and back (-smp 2)", lambda: set_vcpus(fleetd, a))

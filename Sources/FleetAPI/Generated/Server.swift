@@ -486,6 +486,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         explode: true,
                         name: "os",
                         as: Swift.String.self
+                    ),
+                    vmid: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "vmid",
+                        as: Swift.String.self
                     )
                 )
                 let headers: Operations.ListVMs.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))

@@ -27,7 +27,7 @@ extension ControlAPI {
             counts: .init(
                 disconnected: counts[.disconnected] ?? 0, connecting: counts[.connecting] ?? 0, syncing: counts[.syncing] ?? 0,
                 responsive: counts[.responsive] ?? 0, unresponsive: counts[.unresponsive] ?? 0, frozen: counts[.frozen] ?? 0,
-                gone: counts[.gone] ?? 0),
+                gone: counts[.gone] ?? 0, locked: counts[.locked] ?? 0, disabled: counts[.disabled] ?? 0),
             vms: snapshot.vms.map(snapshot.summary),
             omitted: all ? 0 : max(0, attention - snapshot.vms.count))
         return .ok(.init(body: .json(status)))
@@ -35,7 +35,7 @@ extension ControlAPI {
 
     func listVMs(_ input: Operations.ListVMs.Input) async throws -> Operations.ListVMs.Output {
         let query = input.query
-        let filter = try VMFilter(state: query.state, name: query.name, address: query.address, os: query.os)
+        let filter = try VMFilter(state: query.state, name: query.name, address: query.address, os: query.os, vmid: query.vmid)
         let snapshot = FleetSnapshot(try await reader.listingFacts(.all))
         return .ok(.init(body: .json(snapshot.vms.filter { snapshot.matches($0, filter) }.map(snapshot.summary))))
     }

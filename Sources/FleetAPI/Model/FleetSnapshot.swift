@@ -1,6 +1,13 @@
 import FleetAPIModel
 import FleetStore
+import FleetSupervisor
 import Foundation
+
+extension VMRecord {
+    /// Another client held the agent at fleetd's last exchange (shared sockets): the VM stays
+    /// responsive and its reason says so.
+    var isBusy: Bool { state == .responsive && stateReason == SessionMachine.busyReason }
+}
 
 /// The current facts of a set of VMs, as listings, the status view and `exec --all` show them.
 struct FleetSnapshot: Sendable {
@@ -21,7 +28,10 @@ struct FleetSnapshot: Sendable {
             hostName: facts.hostName[vm.id]?.hostName,
             addresses: (facts.addresses[vm.id] ?? []).filter(\.isMain).map(\.cidr),
             lastSeen: vm.lastSeen.map(Date.init(millis:)),
-            rttMicros: vm.rttLastUs)
+            rttMicros: vm.rttLastUs,
+            vmid: vm.vmid,
+            lock: vm.lock,
+            busy: vm.isBusy)
     }
 
     /// Whether a VM passes a listing's filters.

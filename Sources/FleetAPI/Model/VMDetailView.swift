@@ -11,7 +11,8 @@ enum VMDetailView {
     static func detail(_ vm: VMRecord, _ sheet: VMFactSheet) -> Components.Schemas.VMDetail {
         Components.Schemas.VMDetail(
             name: vm.name, state: .init(vm.state), since: Date(millis: vm.stateSince), reason: vm.stateReason,
-            socketPath: vm.socketPath, firstSeen: Date(millis: vm.firstSeen), agentVersion: sheet.agent?.version,
+            socketPath: vm.socketPath, firstSeen: Date(millis: vm.firstSeen), vmid: vm.vmid, lock: vm.lock, busy: vm.isBusy,
+            agentVersion: sheet.agent?.version,
             addresses: sheet.addresses.filter(\.isMain).map(\.cidr),
             heartbeat: .init(
                 ok: vm.pingOk, missed: vm.pingMissed, lastSeen: vm.lastSeen.map(Date.init(millis:)),

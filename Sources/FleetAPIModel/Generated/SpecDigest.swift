@@ -1,4 +1,4 @@
 // Written by scripts/generate-openapi: the SHA-256 of docs/openapi.yaml this code came from.
 public enum OpenAPISpec {
-    public static let sha256 = "33d94f090b5325c5beb6223431730f82b03bb93c4e4a8d0e031ad1dce72376b2"
+    public static let sha256 = "b92f581248f6165dafb524f15f472267ad7ebe8a36a82629ca06030b596d5498"
 }

@@ -125,6 +125,8 @@ extension Components {
             case operate = "operate"
             case admin = "admin"
         }
+        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config).
+        ///
         /// - Remark: Generated from `#/components/schemas/VMState`.
         @frozen public enum VMState: String, Codable, Hashable, Sendable, CaseIterable {
             case disconnected = "disconnected"
@@ -134,6 +136,8 @@ extension Components {
             case unresponsive = "unresponsive"
             case frozen = "frozen"
             case gone = "gone"
+            case locked = "locked"
+            case disabled = "disabled"
         }
         /// - Remark: Generated from `#/components/schemas/Caller`.
         public struct Caller: Codable, Hashable, Sendable {
@@ -186,6 +190,10 @@ extension Components {
             public var frozen: Swift.Int
             /// - Remark: Generated from `#/components/schemas/StateCounts/gone`.
             public var gone: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/locked`.
+            public var locked: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/disabled`.
+            public var disabled: Swift.Int
             /// Creates a new `StateCounts`.
             ///
             /// - Parameters:
@@ -196,6 +204,8 @@ extension Components {
             ///   - unresponsive:
             ///   - frozen:
             ///   - gone:
+            ///   - locked:
+            ///   - disabled:
             public init(
                 disconnected: Swift.Int,
                 connecting: Swift.Int,
@@ -203,7 +213,9 @@ extension Components {
                 responsive: Swift.Int,
                 unresponsive: Swift.Int,
                 frozen: Swift.Int,
-                gone: Swift.Int
+                gone: Swift.Int,
+                locked: Swift.Int,
+                disabled: Swift.Int
             ) {
                 self.disconnected = disconnected
                 self.connecting = connecting
@@ -212,6 +224,8 @@ extension Components {
                 self.unresponsive = unresponsive
                 self.frozen = frozen
                 self.gone = gone
+                self.locked = locked
+                self.disabled = disabled
             }
             public enum CodingKeys: String, CodingKey {
                 case disconnected
@@ -221,6 +235,8 @@ extension Components {
                 case unresponsive
                 case frozen
                 case gone
+                case locked
+                case disabled
             }
         }
         /// - Remark: Generated from `#/components/schemas/FleetStatus`.
@@ -300,6 +316,18 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/VMSummary/rttMicros`.
             public var rttMicros: Swift.Int64?
+            /// Proxmox's number for the VM.
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMSummary/vmid`.
+            public var vmid: Swift.Int64?
+            /// The lock Proxmox holds on the VM (backup, migrate, snapshot…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMSummary/lock`.
+            public var lock: Swift.String?
+            /// Another client (Proxmox) held the agent at fleetd's last exchange.
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMSummary/busy`.
+            public var busy: Swift.Bool?
             /// Creates a new `VMSummary`.
             ///
             /// - Parameters:
@@ -313,6 +341,9 @@ extension Components {
             ///   - addresses: Current addresses outside loopback, as `address/prefix`.
             ///   - lastSeen:
             ///   - rttMicros: The last heartbeat's round trip.
+            ///   - vmid: Proxmox's number for the VM.
+            ///   - lock: The lock Proxmox holds on the VM (backup, migrate, snapshot…).
+            ///   - busy: Another client (Proxmox) held the agent at fleetd's last exchange.
             public init(
                 name: Swift.String,
                 state: Components.Schemas.VMState,
@@ -323,7 +354,10 @@ extension Components {
                 hostName: Swift.String? = nil,
                 addresses: [Swift.String],
                 lastSeen: Foundation.Date? = nil,
-                rttMicros: Swift.Int64? = nil
+                rttMicros: Swift.Int64? = nil,
+                vmid: Swift.Int64? = nil,
+                lock: Swift.String? = nil,
+                busy: Swift.Bool? = nil
             ) {
                 self.name = name
                 self.state = state
@@ -335,6 +369,9 @@ extension Components {
                 self.addresses = addresses
                 self.lastSeen = lastSeen
                 self.rttMicros = rttMicros
+                self.vmid = vmid
+                self.lock = lock
+                self.busy = busy
             }
             public enum CodingKeys: String, CodingKey {
                 case name
@@ -347,6 +384,9 @@ extension Components {
                 case addresses
                 case lastSeen
                 case rttMicros
+                case vmid
+                case lock
+                case busy
             }
         }
         /// - Remark: Generated from `#/components/schemas/VMDetail`.
@@ -363,6 +403,18 @@ extension Components {
             public var socketPath: Swift.String
             /// - Remark: Generated from `#/components/schemas/VMDetail/firstSeen`.
             public var firstSeen: Foundation.Date
+            /// Proxmox's number for the VM.
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMDetail/vmid`.
+            public var vmid: Swift.Int64?
+            /// The lock Proxmox holds on the VM (backup, migrate, snapshot…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMDetail/lock`.
+            public var lock: Swift.String?
+            /// Another client (Proxmox) held the agent at fleetd's last exchange.
+            ///
+            /// - Remark: Generated from `#/components/schemas/VMDetail/busy`.
+            public var busy: Swift.Bool?
             /// - Remark: Generated from `#/components/schemas/VMDetail/agentVersion`.
             public var agentVersion: Swift.String?
             /// - Remark: Generated from `#/components/schemas/VMDetail/addresses`.
@@ -412,6 +464,9 @@ extension Components {
             ///   - reason:
             ///   - socketPath:
             ///   - firstSeen:
+            ///   - vmid: Proxmox's number for the VM.
+            ///   - lock: The lock Proxmox holds on the VM (backup, migrate, snapshot…).
+            ///   - busy: Another client (Proxmox) held the agent at fleetd's last exchange.
             ///   - agentVersion:
             ///   - addresses:
             ///   - heartbeat:
@@ -436,6 +491,9 @@ extension Components {
                 reason: Swift.String,
                 socketPath: Swift.String,
                 firstSeen: Foundation.Date,
+                vmid: Swift.Int64? = nil,
+                lock: Swift.String? = nil,
+                busy: Swift.Bool? = nil,
                 agentVersion: Swift.String? = nil,
                 addresses: [Swift.String],
                 heartbeat: Components.Schemas.Heartbeat,
@@ -460,6 +518,9 @@ extension Components {
                 self.reason = reason
                 self.socketPath = socketPath
                 self.firstSeen = firstSeen
+                self.vmid = vmid
+                self.lock = lock
+                self.busy = busy
                 self.agentVersion = agentVersion
                 self.addresses = addresses
                 self.heartbeat = heartbeat
@@ -485,6 +546,9 @@ extension Components {
                 case reason
                 case socketPath
                 case firstSeen
+                case vmid
+                case lock
+                case busy
                 case agentVersion
                 case addresses
                 case heartbeat

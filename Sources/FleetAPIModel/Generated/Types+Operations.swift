@@ -336,6 +336,10 @@ public enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/vms/GET/query/os`.
                 public var os: Swift.String?
+                /// Comma-separated Proxmox vmids to keep (`101,102`); empty keeps all.
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/GET/query/vmid`.
+                public var vmid: Swift.String?
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
@@ -343,16 +347,19 @@ public enum Operations {
                 ///   - name: Shell glob on the VM name (`web-*`).
                 ///   - address: An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`, `10.0.2.15`); keeps VMs with a matching current address. Empty keeps all.
                 ///   - os: Case-insensitive substring of the OS id, name or pretty name.
+                ///   - vmid: Comma-separated Proxmox vmids to keep (`101,102`); empty keeps all.
                 public init(
                     state: Swift.String? = nil,
                     name: Swift.String? = nil,
                     address: Swift.String? = nil,
-                    os: Swift.String? = nil
+                    os: Swift.String? = nil,
+                    vmid: Swift.String? = nil
                 ) {
                     self.state = state
                     self.name = name
                     self.address = address
                     self.os = os
+                    self.vmid = vmid
                 }
             }
             public var query: Operations.ListVMs.Input.Query

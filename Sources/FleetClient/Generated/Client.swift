@@ -286,6 +286,13 @@ public struct Client: APIProtocol {
                     name: "os",
                     value: input.query.os
                 )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "vmid",
+                    value: input.query.vmid
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept

@@ -3,6 +3,11 @@ import GRDB
 /// A VM's session state, as stored and shown.
 public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConvertible {
     case disconnected, connecting, syncing, responsive, unresponsive, frozen, gone
+    /// Another tool holds the VM (a Proxmox lock: backup, migrate, snapshot…): fleetd sends it
+    /// nothing until the lock goes.
+    case locked
+    /// Its stack says not to use its agent (Proxmox: `agent` off, or no VM config at all).
+    case disabled
 }
 
 /// One row of the `vm` table.
@@ -24,9 +29,13 @@ public struct VMRecord: Sendable, Equatable, Codable, FetchableRecord, TableReco
     public var rttMinUs: Int64?
     public var rttMaxUs: Int64?
     public var rttEwmaUs: Double?
+    /// Proxmox's number for the VM; nil for VMs of other sources.
+    public var vmid: Int64?
+    /// The lock Proxmox holds on the VM now.
+    public var lock: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, socketPath = "socket_path", state, stateSince = "state_since", stateReason = "state_reason", firstSeen = "first_seen", lastSeen = "last_seen", pingOk = "ping_ok", pingMissed = "ping_missed", rttLastUs = "rtt_last_us", rttMinUs = "rtt_min_us", rttMaxUs = "rtt_max_us", rttEwmaUs = "rtt_ewma_us"
+        case id, name, socketPath = "socket_path", state, stateSince = "state_since", stateReason = "state_reason", firstSeen = "first_seen", lastSeen = "last_seen", pingOk = "ping_ok", pingMissed = "ping_missed", rttLastUs = "rtt_last_us", rttMinUs = "rtt_min_us", rttMaxUs = "rtt_max_us", rttEwmaUs = "rtt_ewma_us", vmid, lock
     }
 }
 
@@ -69,5 +78,7 @@ extension VMRecord {
         rttMinUs = row[CodingKeys.rttMinUs.rawValue]
         rttMaxUs = row[CodingKeys.rttMaxUs.rawValue]
         rttEwmaUs = row[CodingKeys.rttEwmaUs.rawValue]
+        vmid = row[CodingKeys.vmid.rawValue]
+        lock = row[CodingKeys.lock.rawValue]
     }
 }

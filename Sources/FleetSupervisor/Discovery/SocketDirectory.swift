@@ -10,21 +10,17 @@ public enum SocketDirectory {
     /// type decides where the file system gives one: fleetd rescans every 30 s, and a `stat` per
     /// socket (with Foundation's listing) was most of a rescan's cost at 10,000 VMs.
     public static func scan(_ directory: String, naming: SocketNaming = SocketNaming()) -> [String: String] {
-        guard let stream = opendir(directory) else { return [:] }
-        defer { closedir(stream) }
         var result: [String: String] = [:]
-        while let entry = readdir(stream) {
-            let type = Int(entry.pointee.d_type)
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let name = naming.vmName(forEntry: entryName) else { continue }
+        DirectoryEntries.forEach(in: directory) { entryName, type in
+            guard let name = naming.vmName(forEntry: entryName) else { return }
             let path = directory + "/" + entryName
-            if type == Int(DT_SOCK) {
+            if type == Int32(DT_SOCK) {
                 result[name] = path
-                continue
+                return
             }
-            guard type == Int(DT_LNK) || type == Int(DT_UNKNOWN) else { continue }
+            guard type == Int32(DT_LNK) || type == Int32(DT_UNKNOWN) else { return }
             var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { continue }
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return }
             result[name] = path
         }
         return result

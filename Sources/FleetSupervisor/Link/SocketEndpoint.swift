@@ -15,13 +15,13 @@ public struct SocketEndpoint: AgentEndpoint {
     let connection: ConnectionMode
     let sharedSyncWait: Duration
 
-    public init(path: String, group: any EventLoopGroup, config: SupervisorConfig) {
+    public init(path: String, connection: ConnectionMode, group: any EventLoopGroup, config: SupervisorConfig) {
         self.path = path
         self.group = group
         self.limits = config.replyLimits
         self.timeouts = config.linkTimeouts
         self.sync = SyncSettings(resendEvery: config.syncResend, timeout: config.syncTimeout)
-        self.connection = config.connection
+        self.connection = connection
         self.sharedSyncWait = config.sharedSyncWait
     }
 

@@ -22,8 +22,12 @@ public struct VMActions: Sendable {
         return rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000
     }
 
+    /// The agent's freeze state — which another client (a backup on the standard port) may have
+    /// changed: the VM's state follows it.
     public func freezeStatus() async throws -> GuestFsfreezeStatus {
-        try await link.call(GuestFsfreezeStatusCommand.self)
+        let status = try await link.call(GuestFsfreezeStatusCommand.self)
+        await session.freezeChanged(frozen: status == .frozen)
+        return status
     }
 
     /// Freezes every filesystem, or those mounted at `mountpoints`; returns how many.

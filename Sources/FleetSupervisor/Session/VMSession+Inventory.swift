@@ -44,8 +44,13 @@ extension VMSession {
                     item.commands.allSatisfy { enabledCommands.contains($0) && !unsupported.contains($0) }
                 }
                 if !due.isEmpty { await inShortTask { await self.refreshGated(due, link) } }
+            } else if machine.state == .frozen {
+                // Another client (Proxmox's backup, the stack on the standard port) may thaw it:
+                // ask, rather than stay frozen until the next resync.
+                await refreshFrozenState(link)
             }
-            await sleeper.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval))
+            let wake = schedule.nextWake(after: .now, idle: config.heartbeatInterval)
+            await sleeper.sleep(until: machine.state == .frozen ? min(wake, .now + config.heartbeatInterval) : wake)
         }
     }
 

@@ -46,14 +46,14 @@ enum Output {
     }
 }
 
-/// Filters given as `--filter key=value` (state, name, address, os).
+/// Filters given as `--filter key=value` (state, name, address, os, vmid).
 struct FilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Keep VMs matching KEY=VALUE: state=responsive[,frozen], name=GLOB, address=IP|CIDR, os=TEXT. Repeatable.",
+        "Keep VMs matching KEY=VALUE: state=responsive[,frozen], name=GLOB, address=IP|CIDR, os=TEXT, vmid=101[,102]. Repeatable.",
         valueName: "key=value"))
     var filter: [String] = []
 
-    struct Parsed { var state, name, address, os: String? }
+    struct Parsed { var state, name, address, os, vmid: String? }
 
     func parsed() throws -> Parsed {
         var result = Parsed()
@@ -65,7 +65,8 @@ struct FilterOptions: ParsableArguments {
             case "name": result.name = parts[1]
             case "address", "ip", "cidr": result.address = parts[1]
             case "os": result.os = parts[1]
-            default: throw ValidationError("unknown filter '\(parts[0])'; use state, name, address or os")
+            case "vmid": result.vmid = [result.vmid, parts[1]].compactMap { $0 }.joined(separator: ",")
+            default: throw ValidationError("unknown filter '\(parts[0])'; use state, name, address, os or vmid")
             }
         }
         return result

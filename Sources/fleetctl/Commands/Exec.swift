@@ -108,7 +108,7 @@ struct ExecRun: AsyncParsableCommand {
     func runMany(_ request: Components.Schemas.ExecRequest) async throws {
         let f = try filters.parsed()
         let results = try await connection.run(failureExit: Self.fleetFailure) { client -> [JSONObject] in
-            let vms = try await client.api.listVMs(query: .init(state: f.state ?? "responsive", name: f.name, address: f.address, os: f.os)).ok.body.json
+            let vms = try await client.api.listVMs(query: .init(state: f.state ?? "responsive", name: f.name, address: f.address, os: f.os, vmid: f.vmid)).ok.body.json
             return try await withThrowingTaskGroup(of: (Int, JSONObject).self) { group in
                 for (index, vm) in vms.enumerated() {
                     group.addTask { (index, await ExecWait.row(client, vm: vm.name, request, timeout: timeout, detach: detach)) }

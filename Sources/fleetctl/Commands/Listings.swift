@@ -9,6 +9,19 @@ enum VMColumns {
         Column("name"), Column("state", nil, .state), Column("since", nil, .time), Column("agentVersion", "AGENT"),
         Column("os", "OS"), Column("addresses"), Column("lastSeen", "LAST SEEN", .time), Column("rttMicros", "RTT", .micros),
     ]
+
+    /// The summary columns, with Proxmox's where the rows have them: VMID after the name, and
+    /// LOCK and BUSY after the state (a plain socket directory's listing stays as it was).
+    static func summary(for rows: [JSONObject]) -> [Column] {
+        func present(_ key: String) -> Bool {
+            rows.contains { row in row[key].map { $0 != .null && $0 != .bool(false) } ?? false }
+        }
+        var columns = summary
+        if present("busy") { columns.insert(Column("busy"), at: 2) }
+        if present("lock") { columns.insert(Column("lock"), at: 2) }
+        if present("vmid") { columns.insert(Column("vmid", "VMID"), at: 1) }
+        return columns
+    }
 }
 
 struct Status: AsyncParsableCommand {
@@ -37,8 +50,8 @@ struct Status: AsyncParsableCommand {
         let status = try await connection.run { client in
             try await client.api.getStatus(query: .init(vms: all ? .all : .attention, limit: limit)).ok.body.json
         }
-        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary, chosen: output.chosenColumns)
         let rows = try JSONValueCoding.rows(status.vms)
+        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary(for: rows), chosen: output.chosenColumns)
         switch output.format {
         case .json, .yaml:
             var object = try JSONValueCoding.value(status).objectValue ?? JSONObject()
@@ -61,7 +74,8 @@ struct Status: AsyncParsableCommand {
     static func summaryLine(_ status: Components.Schemas.FleetStatus) -> String {
         let c = status.counts
         let parts = [("responsive", c.responsive), ("unresponsive", c.unresponsive), ("frozen", c.frozen), ("syncing", c.syncing),
-                     ("connecting", c.connecting), ("disconnected", c.disconnected), ("gone", c.gone)]
+                     ("connecting", c.connecting), ("disconnected", c.disconnected), ("locked", c.locked), ("disabled", c.disabled),
+                     ("gone", c.gone)]
             .filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
         let noun = status.total == 1 ? "VM" : "VMs"
         return parts.isEmpty ? "\(status.total) \(noun)" : "\(status.total) \(noun): " + parts.joined(separator: ", ")
@@ -72,12 +86,15 @@ struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List VMs, filtered, with the columns and order you choose.",
         discussion: helpText("""
-            Columns: name, state, since, reason, agentVersion, os, hostName, addresses, lastSeen, rttMicros.
+            Columns: name, state, since, reason, agentVersion, os, hostName, addresses, lastSeen, rttMicros,
+            and for Proxmox VMs vmid, lock and busy (shown by default when any VM has them).
 
             Examples:
               fleetctl list --filter state=unresponsive,disconnected
               fleetctl list --filter address=10.0.0.0/8 --filter os=debian --sort=-rttMicros
               fleetctl list --columns name,hostName,addresses --format csv
+              fleetctl list --filter vmid=101,102
+              fleetctl list --filter state=locked
             """))
 
     @OptionGroup var connection: ConnectionOptions
@@ -89,11 +106,11 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let f = try filters.parsed()
         let vms = try await connection.run { client in
-            try await client.api.listVMs(query: .init(state: f.state, name: f.name, address: f.address, os: f.os)).ok.body.json
+            try await client.api.listVMs(query: .init(state: f.state, name: f.name, address: f.address, os: f.os, vmid: f.vmid)).ok.body.json
         }
         var rows = try JSONValueCoding.rows(vms)
         if let sort { rows = RowSort.sorted(rows, by: sort) }
-        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary, chosen: output.chosenColumns)
+        let renderer = Renderer(format: output.format, defaultColumns: VMColumns.summary(for: rows), chosen: output.chosenColumns)
         Output.write(renderer.render(rows, projected: output.chosenColumns != nil))
     }
 }

@@ -39,7 +39,9 @@ enum DetailView {
         var lines: [(String, String)] = []
         let state = colour ? TableOutput.paint(d.state.rawValue) : d.state.rawValue
         lines.append(("Name", d.name))
-        lines.append(("State", "\(state) since \(CellText.relative(d.since)) — \(d.reason)"))
+        if let vmid = d.vmid { lines.append(("VMID", String(vmid))) }
+        lines.append(("State", "\(state)\(d.busy == true ? " (busy)" : "") since \(CellText.relative(d.since)) — \(d.reason)"))
+        if let lock = d.lock { lines.append(("Lock", "\(lock) (Proxmox): fleetd sends the VM nothing until it goes")) }
         if let version = d.agentVersion {
             lines.append(("Agent", "\(version), \(d.enabledCommands.count) commands enabled"))
         }

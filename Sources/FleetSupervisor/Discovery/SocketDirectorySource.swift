@@ -1,0 +1,30 @@
+/// A directory of agent sockets (`/run/fleet/vms/NAME.sock`, or as `naming` says), each used
+/// as `connection` says: bare QEMU, fleet-agent's own ports, or a directory another client
+/// shares.
+public struct SocketDirectorySource: VMSource {
+    public let directory: String
+    public let naming: SocketNaming
+    public let connection: ConnectionMode
+
+    public init(directory: String, naming: SocketNaming = SocketNaming(), connection: ConnectionMode = .exclusive) {
+        self.directory = directory
+        self.naming = naming
+        self.connection = connection
+    }
+
+    public var label: String { "sockets \(naming.pattern) in \(directory) (\(connection.rawValue))" }
+
+    public func scan() -> [DiscoveredVM] {
+        SocketDirectory.scan(directory, naming: naming).map { DiscoveredVM(name: $0.key, socketPath: $0.value, connection: connection) }
+    }
+
+    public func watch(_ changed: @escaping @Sendable () -> Void) throws -> any SourceWatch {
+        let watcher = try SocketDirectoryWatcher(directory: directory, naming: naming)
+        Task {
+            for await _ in watcher.changes { changed() }
+        }
+        return watcher
+    }
+}
+
+extension SocketDirectoryWatcher: SourceWatch {}
