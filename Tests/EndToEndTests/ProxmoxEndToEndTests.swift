@@ -27,7 +27,23 @@ struct ProxmoxEndToEndTests {
         #expect(listed.first?["vmid"] as? Int == 101)
         let table = try fleet.fleetctl(["list"])
         let header = String(decoding: table.stdout, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        #expect(header.hasPrefix("NAME") && header.contains("VMID"), "\(header)")
+        #expect(header.hasPrefix("NAME") && header.contains("VMID") && !header.contains("BUSY"), "\(header)")
+
+        // Another client holds the agent (as Proxmox does for the length of a command): busy.
+        var holder: QGAClient? = try agent.connect()
+        #expect(holder?.call(#"{"execute":"guest-ping"}"#)?["return"] != nil)
+        let busyDeadline = Date().addingTimeInterval(20)
+        var busy: [String: Any] = [:]
+        while Date() < busyDeadline {
+            busy = (try fleet.json(["list", "--filter", "vmid=101"]) as? [[String: Any]])?.first ?? [:]
+            if busy["busy"] as? Bool == true { break }
+            usleep(100_000)
+        }
+        #expect(busy["busy"] as? Bool == true && busy["state"] as? String == "responsive", "\(busy)")
+        let busyHeader = String(decoding: try fleet.fleetctl(["list"]).stdout, as: UTF8.self).split(separator: "\n").first ?? ""
+        #expect(busyHeader.contains("BUSY"), "\(busyHeader)")
+        holder = nil
+        _ = holder
 
         try "name: web\nagent: 1\ncores: 2\nlock: backup\n".write(toFile: conf + "/101.conf", atomically: true, encoding: .utf8)
         try fleet.waitFor(["web"], state: "locked")

@@ -35,6 +35,29 @@ extension VMSession {
         }
     }
 
+    /// While the VM is frozen, asks the agent every heartbeat whether it still is: another client
+    /// (Proxmox's backup on the shared socket, the stack on the standard port while fleetd uses
+    /// fleet-agent's own) may thaw it, and a thaw is otherwise only seen at the next resync.
+    /// Only frozen VMs pay for it; one follower per link.
+    func followFreeze(_ link: any AgentLink) {
+        guard !followingFreeze else { return }
+        followingFreeze = true
+        Task {
+            while await self.keepFollowingFreeze(link) {
+                await self.sleeper.sleep(for: self.config.heartbeatInterval)
+                guard await self.keepFollowingFreeze(link) else { return }
+                await self.refreshFrozenState(link)
+            }
+        }
+    }
+
+    /// Whether the follower goes on; when not, it is gone in the same step, so a freeze seen
+    /// right after starts a new one.
+    private func keepFollowingFreeze(_ link: any AgentLink) -> Bool {
+        followingFreeze = !removed && machine.state == .frozen && self.link === link && link.isOpen
+        return followingFreeze
+    }
+
     /// Refreshes the inventory a round at a time (`InventorySchedule`), sleeping until the next
     /// round is due.
     func inventoryLoop(_ link: any AgentLink) async {
@@ -44,13 +67,8 @@ extension VMSession {
                     item.commands.allSatisfy { enabledCommands.contains($0) && !unsupported.contains($0) }
                 }
                 if !due.isEmpty { await inShortTask { await self.refreshGated(due, link) } }
-            } else if machine.state == .frozen {
-                // Another client (Proxmox's backup, the stack on the standard port) may thaw it:
-                // ask, rather than stay frozen until the next resync.
-                await refreshFrozenState(link)
             }
-            let wake = schedule.nextWake(after: .now, idle: config.heartbeatInterval)
-            await sleeper.sleep(until: machine.state == .frozen ? min(wake, .now + config.heartbeatInterval) : wake)
+            await sleeper.sleep(until: schedule.nextWake(after: .now, idle: config.heartbeatInterval))
         }
     }
 

@@ -34,6 +34,8 @@ public actor VMSession {
     /// it. Mostly false, so 10,000 VMs syncing at start do not queue 10,000 ledger reads in
     /// front of the control API's (a status call waited 8 s behind them).
     var ledgerMayOweExecs: Bool
+    /// A task is asking a frozen agent whether it is still frozen (`followFreeze`).
+    var followingFreeze = false
 
     public var state: SessionState { machine.state }
 
@@ -224,6 +226,7 @@ public actor VMSession {
         if transition.to == .responsive, [.frozen, .unresponsive].contains(transition.from), let link {
             await resumeExecs(link)
         }
+        if transition.to == .frozen, let link { followFreeze(link) }
         return transition
     }
 
