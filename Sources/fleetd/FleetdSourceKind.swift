@@ -14,12 +14,16 @@ enum FleetdSourceKind: String, CaseIterable {
     /// or `--proxmox-config-dir`) means Proxmox, with the socket directory too when that is given.
     static func chosen(_ config: ConfigReader) throws -> [FleetdSourceKind] {
         let given = { (setting: Setting) in config.string(forKey: ConfigKey(setting.key)) != nil }
-        guard let text = config.string(forKey: ConfigKey(SettingKeys.sources.key)) else {
+        // A flag's `proxmox,sockets` (or `proxmox sockets`) arrives as a list, the file's and the
+        // variable's as one text; either way the names are split at commas.
+        let key = ConfigKey(SettingKeys.sources.key)
+        guard let values = config.stringArray(forKey: key) ?? config.string(forKey: key).map({ [$0] }) else {
             guard given(SettingKeys.proxmoxDir) || given(SettingKeys.proxmoxConfigDir) else { return [.sockets] }
             return given(SettingKeys.socketDir) ? [.proxmox, .sockets] : [.proxmox]
         }
         var kinds: [FleetdSourceKind] = []
-        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+        let names = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !name.isEmpty {
             guard let kind = FleetdSourceKind(rawValue: name) else {
                 throw FleetdError("sources: '\(name)' is not one of \(allCases.map(\.rawValue).joined(separator: ", "))")
             }

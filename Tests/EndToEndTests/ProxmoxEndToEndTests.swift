@@ -60,4 +60,18 @@ struct ProxmoxEndToEndTests {
         try fleet.waitFor(["web"], state: "responsive")
         #expect(try fleet.fleetctl(["ping", "web"]).status == 0)
     }
+
+    @Test("sources: a Proxmox directory given alone means Proxmox; an unknown source or a missing directory is a clear error")
+    func sourceSettings() throws {
+        let directory = try makeTemporaryDirectory("fleetd-sources")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let common = ["--database", directory + "/fleet.db", "--control-socket", directory + "/ctl.sock"]
+        let implied = try runProcess(AgentProcess.fleetdPath, ["--proxmox-dir", directory + "/none"] + common)
+        #expect(implied.status == 1 && implied.stderr.contains("Proxmox socket directory '\(directory)/none' does not exist"), "\(implied.stderr)")
+        let unknown = try runProcess(AgentProcess.fleetdPath, ["--sources", "proxmox,libvirtd"] + common)
+        #expect(unknown.status == 2 && unknown.stderr.contains("sources: 'libvirtd' is not one of sockets, proxmox"), "\(unknown.stderr)")
+        let noConfigs = try runProcess(
+            AgentProcess.fleetdPath, ["--sources", "proxmox", "--proxmox-dir", directory, "--proxmox-config-dir", directory + "/conf"] + common)
+        #expect(noConfigs.status == 1 && noConfigs.stderr.contains("Proxmox config directory"), "\(noConfigs.stderr)")
+    }
 }

@@ -28,7 +28,7 @@ struct ProxmoxSupervisionTests {
 
     @Test("Proxmox's calls (pings, host names, exec and its status polls) are answered while fleetd supervises the node; not beside exclusive connections")
     func coexistence() async throws {
-        var node = try ProxmoxSourceTests.Node()
+        let node = try ProxmoxSourceTests.Node()
         defer { node.remove() }
         let run = node.paths.socketDirectory
         var agents = [
@@ -80,7 +80,7 @@ struct ProxmoxSupervisionTests {
 
     @Test("a lock in VMID.conf: fleetd stops talking to the VM within a heartbeat, shows it locked, and resumes when the lock goes")
     func lock() async throws {
-        var node = try ProxmoxSourceTests.Node()
+        let node = try ProxmoxSourceTests.Node()
         defer { node.remove() }
         // A scripted agent, to count every request that reaches it.
         let requests = Atomic<Int>(0)

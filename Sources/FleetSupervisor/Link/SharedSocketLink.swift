@@ -89,7 +89,7 @@ public final class SharedSocketLink: AgentLink {
         do {
             try await connection.sync(resendEvery: syncWait.timeAmount * 2, timeout: syncWait.timeAmount)
         } catch AgentConnectionError.syncTimeout {
-            throw fleet_unix_accept_queue(path) > 0 ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
+            throw AcceptQueue.isQueued(path) ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
         }
         guard let request else { return nil }
         return try await connection.send(request, successResponse: successResponse, timeout: timeout.timeAmount)

@@ -42,11 +42,11 @@ extension VMSession {
     func followFreeze(_ link: any AgentLink) {
         guard !followingFreeze else { return }
         followingFreeze = true
-        Task {
-            while await self.keepFollowingFreeze(link) {
-                await self.sleeper.sleep(for: self.config.heartbeatInterval)
-                guard await self.keepFollowingFreeze(link) else { return }
-                await self.refreshFrozenState(link)
+        Task {  // isolated to this session, as the method that starts it
+            while keepFollowingFreeze(link) {
+                await sleeper.sleep(for: config.heartbeatInterval)
+                guard keepFollowingFreeze(link) else { return }
+                await refreshFrozenState(link)
             }
         }
     }
