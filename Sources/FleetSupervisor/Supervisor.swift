@@ -93,28 +93,28 @@ public actor Supervisor {
             try await store.markGone(allBut: Set(found.keys), reason: "socket missing when fleetd started", at: now)
         }
         var resumeReasons: [String: String] = [:]
-        var stopped = false
+        var stopping: [(name: String, gone: Bool)] = []
         for (name, running) in sessions {
             guard let vm = found[name] else {
-                await stopSession(name: name, gone: true)
-                stopped = true
+                stopping.append((name, true))
                 continue
             }
             if vm.hold != nil {
-                await stopSession(name: name, gone: false)
-                stopped = true
+                stopping.append((name, false))
             } else if !vm.sameLink(as: running.vm) {
-                await stopSession(name: name, gone: false)
-                stopped = true
+                stopping.append((name, false))
                 resumeReasons[name] = "agent now reached through \(vm.socketPath) (\(vm.connection.rawValue))"
             } else if await running.session.state == .gone {
                 running.task.cancel()  // it found its socket gone before a rescan did; the socket is back
                 sessions[name] = nil
             }
         }
-        // Those sessions' last transitions land before the holds and attachments below.
-        if stopped { await writer.flush() }
-        try await recordHolds(found, at: now, resumeReasons: &resumeReasons)
+        if !stopping.isEmpty {
+            await stopSessions(stopping)
+            // Their last transitions land before the holds and attachments below.
+            await writer.flush()
+        }
+        try await recordHolds(found, at: Date().millis, resumeReasons: &resumeReasons)
         let starting = found.values.filter { $0.hold == nil && sessions[$0.name] == nil }.sorted { $0.name < $1.name }
         try await startSessions(starting.map { vm in
             var attachment = vm.attachment
@@ -160,13 +160,18 @@ public actor Supervisor {
         }
     }
 
-    /// Ends a VM's session: `gone` when no source reports the VM any more (recorded), else
-    /// because fleetd must leave it alone or reach it another way.
-    private func stopSession(name: String, gone: Bool) async {
-        guard let entry = sessions.removeValue(forKey: name) else { return }
-        if gone { await entry.session.socketRemoved() }
-        entry.task.cancel()
-        await entry.task.value
+    /// Ends sessions, all at once (one whose exchange is slow to end delays no other): `gone`
+    /// when no source reports the VM any more (recorded), else because fleetd must leave the VM
+    /// alone or reach it another way.
+    private func stopSessions(_ stopping: [(name: String, gone: Bool)]) async {
+        var ending: [Task<Void, Never>] = []
+        for (name, gone) in stopping {
+            guard let entry = sessions.removeValue(forKey: name) else { continue }
+            if gone { await entry.session.socketRemoved() }
+            entry.task.cancel()
+            ending.append(entry.task)
+        }
+        for task in ending { await task.value }
     }
 
     /// Stops every session (connections closed) and commits what is queued.
