@@ -8,8 +8,10 @@ import Testing
 @testable import FleetSupervisor
 
 /// fleetd on a Proxmox-like node: real agents on VMID.qga sockets, VMID.conf files, and a client
-/// that calls the agents the way Proxmox does while fleetd supervises them.
-@Suite("Proxmox supervision")
+/// that calls the agents the way Proxmox does while fleetd supervises them. Serialized: the lock
+/// test measures "within a heartbeat", which the minutes-long coexistence run beside it (a client
+/// hammering two agents on two cores) once stretched to 2 s.
+@Suite("Proxmox supervision", .serialized)
 struct ProxmoxSupervisionTests {
     static func config(_ paths: ProxmoxPaths) -> SupervisorConfig {
         var config = SupervisorTests.fastConfig(paths.socketDirectory)

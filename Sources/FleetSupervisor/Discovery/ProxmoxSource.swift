@@ -88,9 +88,7 @@ public final class ProxmoxSource: VMSource {
     public func watch(_ changed: @escaping @Sendable () -> Void) throws -> any SourceWatch {
         // Any entry: VMID.qga and VMID.fleet come and go with the VM, and a rescan is cheap.
         let sockets = try SocketDirectoryWatcher(directory: paths.socketDirectory, naming: SocketNaming(pattern: "*"))
-        Task {
-            for await _ in sockets.changes { changed() }
-        }
+        sockets.forwardChanges(to: changed)
         let polls = Task { [configs, pollInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: pollInterval)

@@ -20,11 +20,14 @@ public struct SocketDirectorySource: VMSource {
 
     public func watch(_ changed: @escaping @Sendable () -> Void) throws -> any SourceWatch {
         let watcher = try SocketDirectoryWatcher(directory: directory, naming: naming)
-        Task {
-            for await _ in watcher.changes { changed() }
-        }
+        watcher.forwardChanges(to: changed)
         return watcher
     }
 }
 
-extension SocketDirectoryWatcher: SourceWatch {}
+extension SocketDirectoryWatcher: SourceWatch {
+    /// Every change, as a hint to rescan (sources rescan everything; which socket changed is moot).
+    func forwardChanges(to changed: @escaping @Sendable () -> Void) {
+        Task { for await _ in changes { changed() } }
+    }
+}
