@@ -52,7 +52,22 @@ struct AgentConnectionTests {
         } catch let error as AgentConnectionError {
             #expect(error == .agent(QGAError(.genericError, "handle '999999' has not been found")))
         }
+        // A batch in one write: each answered in turn, a failure in the middle its own.
+        let batch = await connection.send(batch: [
+            GuestGetTimeCommand.request(QGAEmpty()), GuestFileReadCommand.request(GuestFileReadArguments(handle: 999_999)),
+            GuestGetHostNameCommand.request(QGAEmpty()), GuestGetOSInfoCommand.request(QGAEmpty()),
+        ], within: .routine)
+        #expect(batch.count == 4)
+        #expect(try batch[0].result(GuestGetTimeCommand.self) > 0)
+        #expect(throws: AgentConnectionError.agent(QGAError(.genericError, "handle '999999' has not been found"))) {
+            try batch[1].result(GuestFileReadCommand.self)
+        }
+        #expect(try batch[2].result(GuestGetHostNameCommand.self).hostName == ProcessInfo.processInfo.hostName)
+        #expect(try batch[3].result(GuestGetOSInfoCommand.self) == os)
+        #expect(zip(batch, batch.dropFirst()).allSatisfy { $0.receivedAt <= $1.receivedAt })
         await connection.close()
+        let afterClose = await connection.send(batch: [GuestPingCommand.request(QGAEmpty()), GuestPingCommand.request(QGAEmpty())], within: .routine)
+        #expect(afterClose.map { (try? $0.outcome.get()) == nil } == [true, true], "a closed link fails every member")
     }
 
     @Test("a timed-out request fails alone; its late reply is dropped and counted")

@@ -59,6 +59,31 @@ struct AgentPipelineTests {
         return box
     }
 
+    @Test("requests written together leave at the flush, in order, and are answered each by its id")
+    func batchLeavesAtFlush() throws {
+        let line = try Line()
+        let promises = ["guest-get-host-name", "guest-get-time"].map { command in
+            let promise = line.loop.makePromise(of: QGAReply?.self)
+            line.channel.write(AgentRequest(request: QGARequest(execute: command), successResponse: true, timeout: .seconds(5), promise: promise), promise: nil)
+            return promise
+        }
+        #expect(try line.sent().isEmpty, "nothing leaves before the flush")
+        line.channel.flush()
+        // As the agent reads them: two requests, one after the other.
+        var agentSide = QGAStreamDecoder(role: .agent)
+        let requests: [JSONObject] = agentSide.feed(try line.sent()).compactMap { event in
+            if case .message(.object(let object)) = event { object } else { nil }
+        }
+        #expect(requests.map { $0["execute"]?.stringValue } == ["guest-get-host-name", "guest-get-time"])
+        let ids = requests.map { $0["id"]?.int64Value }
+        let replies = promises.map { Self.completion($0.futureResult, on: line.loop) }
+        try line.receive(Array(#"{"return": {"host-name": "a"}, "id": \#(ids[0]!)}{"return": 42, "id": \#(ids[1]!)}"#.utf8))
+        let first = try #require(replies[0].withLockedValue { $0 }).1
+        let second = try #require(replies[1].withLockedValue { $0 }).1
+        #expect(try first.get()?.outcome == .success(.object(["host-name": "a"])))
+        #expect(try second.get()?.outcome == .success(42))
+    }
+
     @Test("an agent trickling an endless message keeps no request alive past six timeouts")
     func trickle() throws {
         let line = try Line()

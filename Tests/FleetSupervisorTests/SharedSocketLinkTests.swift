@@ -35,10 +35,19 @@ struct SharedSocketLinkTests {
         let name = try await link.call(GuestGetHostNameCommand.self)
         #expect(!name.hostName.isEmpty)
         // fleetd holds nothing now: a client that connects is served without waiting.
-        let other = try agent.connect()
+        var other: QGAClient? = try agent.connect()
         let started = ContinuousClock.now
-        #expect(other.call(Self.ping, timeout: 2)?["return"] != nil)
+        #expect(other?.call(Self.ping, timeout: 2)?["return"] != nil)
         #expect(ContinuousClock.now - started < .milliseconds(500))
+        other = nil
+        // A batch is one exchange, answered in full, and leaves the socket free as well.
+        let batch = await link.send(batch: [GuestGetHostNameCommand.request(QGAEmpty()), GuestGetTimeCommand.request(QGAEmpty())], within: .routine)
+        #expect(try batch[0].result(GuestGetHostNameCommand.self) == name)
+        #expect(try batch[1].result(GuestGetTimeCommand.self) > 0)
+        let third = try agent.connect()
+        let again = ContinuousClock.now
+        #expect(third.call(Self.ping, timeout: 2)?["return"] != nil)
+        #expect(ContinuousClock.now - again < .milliseconds(500))
     }
 
     @Test("while another client holds the agent an exchange is busy; that client is not disturbed; then the agent answers again")
@@ -50,6 +59,9 @@ struct SharedSocketLinkTests {
         let link = Self.link(agent.socketPath)
         await #expect(throws: AgentConnectionError.busy) { try await link.call(GuestPingCommand.self) }
         await #expect(throws: AgentConnectionError.busy) { try await link.synchronize() }
+        let batch = await link.send(batch: [GuestPingCommand.request(QGAEmpty()), GuestGetTimeCommand.request(QGAEmpty())], within: .routine)
+        let failures = batch.map { reply -> AgentConnectionError? in if case .failure(let error) = reply.outcome { error } else { nil } }
+        #expect(failures == [.busy, .busy], "a batch that cannot start fails every member alike")
         // The holder goes on as before: fleetd's abandoned connections sent nothing but syncs,
         // and those wait behind it.
         #expect(holder?.call(#"{"execute":"guest-get-host-name","id":8}"#)?["return"]?["host-name"] != nil)
@@ -72,6 +84,9 @@ struct SharedSocketLinkTests {
         let link = Self.link(path, syncWait: .milliseconds(200))
         // Nobody accepts: the connection waits in the accept queue.
         await #expect(throws: AgentConnectionError.busy) { try await link.synchronize() }
+        let batch = await link.send(batch: [GuestPingCommand.request(QGAEmpty()), GuestGetTimeCommand.request(QGAEmpty())], within: .routine)
+        let failures = batch.map { reply -> AgentConnectionError? in if case .failure(let error) = reply.outcome { error } else { nil } }
+        #expect(failures == [.busy, .busy], "a batch that cannot start fails every member alike")
         #expect(fleet_unix_accept_queue(path) >= 1)
         // Accept everything queued, read nothing, answer nothing.
         var accepted: [Int32] = []

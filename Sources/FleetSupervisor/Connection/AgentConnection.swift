@@ -1,6 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import FleetStore
+import Foundation
 import QGA
 
 /// How a persistent connection synchronises: 0xFF + guest-sync-delimited resent every
@@ -72,6 +74,35 @@ public final class AgentConnection: AgentLink {
 
     public func send(_ request: QGARequest, successResponse: Bool, within timeout: AgentTimeout) async throws -> QGAReply? {
         try await send(request, successResponse: successResponse, timeout: timeouts.duration(timeout).timeAmount)
+    }
+
+    /// All of them in one write, answered in turn: one trip to the event loop and back, one
+    /// syscall, one wake-up of the guest's side, where one request at a time costs each of
+    /// those per request (at 10,000 VMs, inventory rounds of two to five items).
+    public func send(batch requests: [QGARequest], within timeout: AgentTimeout) async -> [LinkReply] {
+        let loop = channel.eventLoop
+        let timeAmount = timeouts.duration(timeout).timeAmount
+        let promises = requests.map { _ in loop.makePromise(of: QGAReply?.self) }
+        // Each reply stamped as it arrives, on the event loop.
+        let stamped = promises.map { promise in
+            promise.futureResult
+                .map { LinkReply(.success($0)) }
+                .recover { LinkReply(.failure($0 as? AgentConnectionError ?? .disconnected)) }
+        }
+        loop.execute { [channel] in
+            for (request, promise) in zip(requests, promises) {
+                // A closed channel never hands the request to the handler: fail it here instead.
+                channel.write(AgentRequest(request: request, successResponse: true, timeout: timeAmount, promise: promise)).whenFailure { _ in
+                    promise.fail(AgentConnectionError.disconnected)
+                }
+            }
+            channel.flush()
+        }
+        let replies = (try? await EventLoopFuture.whenAllSucceed(stamped, on: loop).get()) ?? []
+        for reply in replies {
+            if case .failure(let error) = reply.outcome { FleetMetrics.agentError(error) }
+        }
+        return replies
     }
 
     public func closed() async -> String? {

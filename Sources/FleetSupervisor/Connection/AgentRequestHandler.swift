@@ -61,7 +61,7 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         // The write promise means "the handler has it"; a failed socket write is this request's
         // failure, reported through its own promise exactly once.
         writePromise?.succeed()
-        send(outbound.request, waiter: .promise(outbound.promise), timeout: outbound.timeout, successResponse: outbound.successResponse, context: context)
+        send(outbound.request, waiter: .promise(outbound.promise), timeout: outbound.timeout, successResponse: outbound.successResponse, flush: false, context: context)
     }
 
     private static let ping = GuestPingCommand.request(QGAEmpty())
@@ -69,10 +69,13 @@ final class AgentRequestHandler: ChannelDuplexHandler {
     /// A heartbeat ping; its outcome goes to `pingListener` (at once if the channel is closed).
     func sendPing(generation: Int, timeout: TimeAmount) {
         guard let context else { return finish(.ping(generation: generation, sentAt: .now()), .failure(.disconnected)) }
-        send(Self.ping, waiter: .ping(generation: generation, sentAt: context.eventLoop.now), timeout: timeout, successResponse: true, context: context)
+        send(Self.ping, waiter: .ping(generation: generation, sentAt: context.eventLoop.now), timeout: timeout, successResponse: true, flush: true, context: context)
     }
 
-    private func send(_ request: QGARequest, waiter: ReplyWaiter, timeout: TimeAmount, successResponse: Bool, context: ChannelHandlerContext) {
+    /// `flush` for pings, which come from the heartbeat rather than through the pipeline; a
+    /// request written through the pipeline waits for the pipeline's flush, so that a batch of
+    /// requests leaves in one write.
+    private func send(_ request: QGARequest, waiter: ReplyWaiter, timeout: TimeAmount, successResponse: Bool, flush: Bool, context: ChannelHandlerContext) {
         guard !closing, context.channel.isActive else { return finish(waiter, .failure(.disconnected)) }
         let id = pending.add(
             request.execute, waiter: waiter, timeout: timeout, at: context.eventLoop.now,
@@ -84,7 +87,11 @@ final class AgentRequestHandler: ChannelDuplexHandler {
         RequestWire.write(request, id: id, into: &buffer)
         // No write promise: a socket write that fails closes the channel, and closing fails
         // every pending request (`channelInactive`) — this one with the rest.
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
     }
 
     /// Completes whatever waits: a promise, or the heartbeat (which wants an outcome, not a reply).

@@ -44,13 +44,41 @@ enum StoreSample: Sendable {
     }
 }
 
-/// Fetches one inventory item through any agent link and turns the answer into facts.
+/// Fetches inventory items through any agent link and turns the answers into facts. A round's
+/// items go out as one batch (`AgentLink.send(batch:)`): at 10,000 VMs the trip per request —
+/// to the event loop, a syscall, a wake-up of the guest's side, and back — cost more than the
+/// facts made of its reply.
 struct InventoryCollector: Sendable {
     let facts: InventoryFacts
 
-    func collect(_ item: InventoryItem, via link: any AgentLink, enabled: Set<String>) async -> InventoryResult {
+    /// The requests an item needs, and how their replies become its result.
+    private struct Plan {
+        let requests: [QGARequest]
+        let interpret: ([LinkReply], _ sentAt: Millis) throws -> InventoryResult
+    }
+
+    /// Every item's result, in the order given, from one batch of requests. The clock goes first:
+    /// its drift is measured between the batch's sending and its own reply, which nothing queued
+    /// before it should delay.
+    func collect(_ items: [InventoryItem], via link: any AgentLink, enabled: Set<String>) async -> [InventoryResult] {
+        let order = items.indices.sorted { (items[$0] == .clock ? 0 : 1, $0) < (items[$1] == .clock ? 0 : 1, $1) }
+        let plans = order.map { plan(items[$0], enabled) }
+        let sentAt = Date().millis
+        let replies = await link.send(batch: plans.flatMap(\.requests), within: .routine)
+        var results = [InventoryResult](repeating: .failed, count: items.count)
+        var next = 0
+        for (index, plan) in zip(order, plans) {
+            let mine = replies[min(next, replies.count)..<min(next + plan.requests.count, replies.count)]
+            next += plan.requests.count
+            guard mine.count == plan.requests.count else { continue }
+            results[index] = outcome(items[index]) { try plan.interpret(Array(mine), sentAt) }
+        }
+        return results
+    }
+
+    private func outcome(_ item: InventoryItem, _ interpret: () throws -> InventoryResult) -> InventoryResult {
         do {
-            return try await fetch(item, link, enabled)
+            return try interpret()
         } catch let rejection as InventoryRejection {
             return .rejected(command: item.commands[0], rejection)
         } catch AgentConnectionError.agent(let error) where error.errorClass == .commandNotFound {
@@ -72,34 +100,52 @@ struct InventoryCollector: Sendable {
         }
     }
 
-    private func fetch(_ item: InventoryItem, _ link: any AgentLink, _ enabled: Set<String>) async throws -> InventoryResult {
+    private func plan(_ item: InventoryItem, _ enabled: Set<String>) -> Plan {
         switch item {
         case .osInfo:
-            return .observed([FactUpdate(try facts.osInfo(try await link.call(GuestGetOSInfoCommand.self)))], samples: [])
+            return single(GuestGetOSInfoCommand.self) { .observed([FactUpdate(try facts.osInfo($0))], samples: []) }
         case .hostName:
-            return .observed([FactUpdate(try facts.hostName(try await link.call(GuestGetHostNameCommand.self)))], samples: [])
+            return single(GuestGetHostNameCommand.self) { .observed([FactUpdate(try facts.hostName($0))], samples: []) }
         case .timezone:
-            return .observed([FactUpdate(try facts.timezone(try await link.call(GuestGetTimezoneCommand.self)))], samples: [])
+            return single(GuestGetTimezoneCommand.self) { .observed([FactUpdate(try facts.timezone($0))], samples: []) }
         case .network:
-            let interfaces = try await link.call(GuestNetworkGetInterfacesCommand.self)
-            let network = try facts.network(interfaces)
-            return .observed([FactUpdate(network.interfaces), FactUpdate(network.addresses)], samples: [.interfaces(facts.counters(interfaces))])
+            return single(GuestNetworkGetInterfacesCommand.self) { interfaces in
+                let network = try facts.network(interfaces)
+                return .observed([FactUpdate(network.interfaces), FactUpdate(network.addresses)], samples: [.interfaces(facts.counters(interfaces))])
+            }
         case .filesystems:
-            let filesystems = try await link.call(GuestGetFsinfoCommand.self)
-            return .observed([FactUpdate(try facts.filesystems(filesystems))], samples: [.filesystems(facts.usage(filesystems))])
+            return single(GuestGetFsinfoCommand.self) { filesystems in
+                .observed([FactUpdate(try facts.filesystems(filesystems))], samples: [.filesystems(facts.usage(filesystems))])
+            }
         case .vcpus:
-            return .observed([FactUpdate(try facts.vcpus(try await link.call(GuestGetVcpusCommand.self)))], samples: [])
+            return single(GuestGetVcpusCommand.self) { .observed([FactUpdate(try facts.vcpus($0))], samples: []) }
         case .memory:
-            let info = try await link.call(GuestGetMemoryBlockInfoCommand.self)
-            let blocks = enabled.contains(GuestGetMemoryBlocksCommand.name) ? try? await link.call(GuestGetMemoryBlocksCommand.self) : nil
-            return .observed([FactUpdate(facts.memory(info, blocks: blocks))], samples: [])
+            guard enabled.contains(GuestGetMemoryBlocksCommand.name) else {
+                return single(GuestGetMemoryBlockInfoCommand.self) { .observed([FactUpdate(facts.memory($0, blocks: nil))], samples: []) }
+            }
+            return Plan(requests: [Self.request(GuestGetMemoryBlockInfoCommand.self), Self.request(GuestGetMemoryBlocksCommand.self)]) { replies, _ in
+                let info = try replies[0].result(GuestGetMemoryBlockInfoCommand.self)
+                // The blocks are optional: an agent may list its info but fail the blocks.
+                let blocks = try? replies[1].result(GuestGetMemoryBlocksCommand.self)
+                return .observed([FactUpdate(facts.memory(info, blocks: blocks))], samples: [])
+            }
         case .users:
-            return .observed([FactUpdate(try facts.users(try await link.call(GuestGetUsersCommand.self)))], samples: [])
+            return single(GuestGetUsersCommand.self) { .observed([FactUpdate(try facts.users($0))], samples: []) }
         case .clock:
-            let before = Date().millis
-            let guest = try await link.call(GuestGetTimeCommand.self)
-            return .observed([FactUpdate(facts.clockDrift(guestNanoseconds: guest, hostBefore: before, hostAfter: Date().millis))], samples: [])
+            // Measured against when this reply came back, however long the rest of the batch took.
+            return Plan(requests: [Self.request(GuestGetTimeCommand.self)]) { replies, sentAt in
+                let guest = try replies[0].result(GuestGetTimeCommand.self)
+                return .observed([FactUpdate(facts.clockDrift(guestNanoseconds: guest, hostBefore: sentAt, hostAfter: replies[0].receivedAt))], samples: [])
+            }
         }
+    }
+
+    private func single<C: QGACommand>(_ command: C.Type, _ interpret: @escaping (C.Result) throws -> InventoryResult) -> Plan where C.Arguments == QGAEmpty {
+        Plan(requests: [Self.request(command)]) { replies, _ in try interpret(try replies[0].result(command)) }
+    }
+
+    private static func request<C: QGACommand>(_ command: C.Type) -> QGARequest where C.Arguments == QGAEmpty {
+        command.request(QGAEmpty())
     }
 }
 

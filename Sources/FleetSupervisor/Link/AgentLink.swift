@@ -1,3 +1,5 @@
+import FleetStore
+import Foundation
 import QGA
 
 /// How long a command may take, by class; each link turns a class into its own timeout
@@ -46,6 +48,10 @@ public protocol AgentLink: AnyObject, Sendable {
     /// Sends a request (its `id` is the link's own business) and returns the reply; nil for a
     /// success-response false command that stayed silent for its timeout.
     func send(_ request: QGARequest, successResponse: Bool, within timeout: AgentTimeout) async throws -> QGAReply?
+    /// Sends several requests (all success-response true) and returns each one's outcome, in
+    /// order. A link that can pipelines them (an agent answers in turn); any other sends them one
+    /// after another (the default). Never throws: each request fails or succeeds on its own.
+    func send(batch requests: [QGARequest], within timeout: AgentTimeout) async -> [LinkReply]
     /// Starts pinging (replacing any earlier heartbeat); only when `supportsPersistentHeartbeat`.
     func startHeartbeat(_ schedule: HeartbeatSchedule)
     func stopHeartbeat()
@@ -55,11 +61,52 @@ public protocol AgentLink: AnyObject, Sendable {
     func close() async
 }
 
+/// One request's outcome in a batch, and when it came back (the clock's drift is measured
+/// against it, however long the rest of the batch took).
+public struct LinkReply: Sendable {
+    public let outcome: Result<QGAReply?, AgentConnectionError>
+    public let receivedAt: Millis
+
+    public init(_ outcome: Result<QGAReply?, AgentConnectionError>, receivedAt: Millis = Date().millis) {
+        self.outcome = outcome
+        self.receivedAt = receivedAt
+    }
+
+    /// The reply as the command's typed result (`AgentLinkResults.typed`).
+    public func result<C: QGACommand>(_ command: C.Type) throws -> C.Result {
+        try AgentLinkResults.typed(command, try outcome.get())
+    }
+}
+
 extension AgentLink {
+    public func send(batch requests: [QGARequest], within timeout: AgentTimeout) async -> [LinkReply] {
+        var replies: [LinkReply] = []
+        for request in requests {
+            do {
+                replies.append(LinkReply(.success(try await send(request, successResponse: true, within: timeout))))
+            } catch {
+                replies.append(LinkReply(.failure(error as? AgentConnectionError ?? .disconnected)))
+            }
+        }
+        return replies
+    }
+
     /// A typed call. Agent errors, timeouts and results that do not fit the schema throw
     /// `AgentConnectionError`. For success-response false commands, silence is success.
     public func call<C: QGACommand>(_ command: C.Type, _ arguments: C.Arguments, within timeout: AgentTimeout = .routine) async throws -> C.Result {
-        let reply = try await send(command.request(arguments), successResponse: C.successResponse, within: timeout)
+        try AgentLinkResults.typed(command, try await send(command.request(arguments), successResponse: C.successResponse, within: timeout))
+    }
+
+    public func call<C: QGACommand>(_ command: C.Type, within timeout: AgentTimeout = .routine) async throws -> C.Result where C.Arguments == QGAEmpty {
+        try await call(command, QGAEmpty(), within: timeout)
+    }
+}
+
+/// A reply as a command's typed result, the same way for a call and for a batch's members.
+enum AgentLinkResults {
+    /// Agent errors and results that do not fit the schema throw `AgentConnectionError`; for
+    /// success-response false commands, silence (nil) is success.
+    static func typed<C: QGACommand>(_ command: C.Type, _ reply: QGAReply?) throws -> C.Result {
         guard let reply else { return try decode(command, .object(JSONObject())) }
         switch reply.outcome {
         case .failure(let error):
@@ -69,11 +116,7 @@ extension AgentLink {
         }
     }
 
-    public func call<C: QGACommand>(_ command: C.Type, within timeout: AgentTimeout = .routine) async throws -> C.Result where C.Arguments == QGAEmpty {
-        try await call(command, QGAEmpty(), within: timeout)
-    }
-
-    private func decode<C: QGACommand>(_ command: C.Type, _ value: JSONValue) throws -> C.Result {
+    private static func decode<C: QGACommand>(_ command: C.Type, _ value: JSONValue) throws -> C.Result {
         do {
             return try C.decodeResult(value)
         } catch {

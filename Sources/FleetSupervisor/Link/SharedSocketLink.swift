@@ -36,11 +36,24 @@ public final class SharedSocketLink: AgentLink {
 
     /// A sync-only exchange: the agent answers through this socket.
     public func synchronize() async throws {
-        _ = try await exchange(nil, successResponse: true, timeout: timeouts.routine)
+        try await exchange { _ in }
     }
 
     public func send(_ request: QGARequest, successResponse: Bool, within timeout: AgentTimeout) async throws -> QGAReply? {
-        try await exchange(request, successResponse: successResponse, timeout: timeouts.duration(timeout))
+        let timeAmount = timeouts.duration(timeout).timeAmount
+        return try await exchange { try await $0.send(request, successResponse: successResponse, timeout: timeAmount) }
+    }
+
+    /// A batch is one exchange: one connect and one sync for all of it (an inventory round holds
+    /// the socket a few milliseconds, where a connection per item would queue the other client
+    /// behind fleetd once per item). If the exchange cannot start, every member fails alike.
+    public func send(batch requests: [QGARequest], within timeout: AgentTimeout) async -> [LinkReply] {
+        do {
+            return try await exchange { await $0.send(batch: requests, within: timeout) }
+        } catch {
+            let failure = LinkReply(.failure(error as? AgentConnectionError ?? .disconnected))
+            return requests.map { _ in failure }
+        }
     }
 
     /// Never called: the session polls (`supportsPersistentHeartbeat` is false).
@@ -58,16 +71,16 @@ public final class SharedSocketLink: AgentLink {
         endings.continuation.finish()
     }
 
-    private func exchange(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
+    private func exchange<T: Sendable>(_ conversation: @Sendable (AgentConnection) async throws -> T) async throws -> T {
         guard isOpen else { throw AgentConnectionError.disconnected }
         await turn.wait()
-        let result = await Self.outcome { try await self.exchangeInTurn(request, successResponse: successResponse, timeout: timeout) }
+        let result = await Self.outcome { try await self.exchangeInTurn(conversation) }
         await turn.signal()
         return try result.get()
     }
 
     /// One connection, closed whatever happens on it.
-    private func exchangeInTurn(_ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
+    private func exchangeInTurn<T: Sendable>(_ conversation: @Sendable (AgentConnection) async throws -> T) async throws -> T {
         let connection: AgentConnection
         do {
             connection = try await AgentConnection.connect(
@@ -78,21 +91,20 @@ public final class SharedSocketLink: AgentLink {
         } catch {
             throw AgentConnectionError.disconnected
         }
-        let result = await Self.outcome { try await self.converse(on: connection, request, successResponse: successResponse, timeout: timeout) }
+        let result = await Self.outcome { try await self.converse(on: connection, conversation) }
         await connection.close()
         return try result.get()
     }
 
     /// The sync (one attempt: a resend on a queued connection would only queue more syncs), then
-    /// the request, if any.
-    private func converse(on connection: AgentConnection, _ request: QGARequest?, successResponse: Bool, timeout: Duration) async throws -> QGAReply? {
+    /// the conversation: a request, a batch, or nothing.
+    private func converse<T: Sendable>(on connection: AgentConnection, _ conversation: @Sendable (AgentConnection) async throws -> T) async throws -> T {
         do {
             try await connection.sync(resendEvery: syncWait.timeAmount * 2, timeout: syncWait.timeAmount)
         } catch AgentConnectionError.syncTimeout {
             throw AcceptQueue.isQueued(path) ? AgentConnectionError.busy : AgentConnectionError.syncTimeout
         }
-        guard let request else { return nil }
-        return try await connection.send(request, successResponse: successResponse, timeout: timeout.timeAmount)
+        return try await conversation(connection)
     }
 
     /// `Result(catching:)` for async work: what must happen after it (a close, the next turn)

@@ -73,20 +73,18 @@ extension VMSession {
     }
 
     /// One round, through the fleet-wide gate (a whole fleet can come due at once), its items
-    /// fetched one after another and recorded in one batch for the store.
+    /// fetched in one batch of requests and recorded in one batch for the store.
     func refreshGated(_ items: [InventoryItem], _ link: any AgentLink) async {
         await inventoryGate.wait()
-        var results: [InventoryResult] = []
-        for item in items {
-            guard !Task.isCancelled, machine.state == .responsive else { break }
-            let result = await collector.collect(item, via: link, enabled: enabledCommands)
-            results.append(result)
-            // A frozen guest refuses the rest of the round too.
-            if case .frozen = result { break }
-        }
+        let results = !Task.isCancelled && machine.state == .responsive
+            ? await collector.collect(items, via: link, enabled: enabledCommands) : []
         await inventoryGate.signal()
         var changes: [StoreChange] = []
-        for result in results { await record(result, into: &changes) }
+        for result in results {
+            await record(result, into: &changes)
+            // A frozen guest refused the rest of the round too: one refusal says it.
+            if case .frozen = result { break }
+        }
         if !changes.isEmpty { await writer.enqueue(changes) }
     }
 
