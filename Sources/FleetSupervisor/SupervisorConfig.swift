@@ -18,6 +18,9 @@ public struct SupervisorConfig: Sendable {
     public var heartbeatInterval: Duration = .seconds(5)
     /// Consecutive missed heartbeats that make a VM unresponsive.
     public var missThreshold = 2
+    /// How long a VM that has just started may take before its agent answers: until then missed
+    /// heartbeats make it `booting`, not unresponsive.
+    public var bootGrace: Duration = .seconds(120)
     /// Default time a command may take.
     public var commandTimeout: Duration = .seconds(5)
     /// Longer classes: freeze/thaw/fstrim and exec-status polls.

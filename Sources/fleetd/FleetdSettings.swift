@@ -56,6 +56,7 @@ struct FleetdSettings {
         supervisor.sharedSyncWait = .milliseconds(max(1, integer(keys.sharedSyncWait)))
         supervisor.heartbeatInterval = seconds(keys.heartbeatInterval)
         supervisor.missThreshold = integer(keys.missThreshold)
+        supervisor.bootGrace = seconds(keys.bootGrace)
         supervisor.commandTimeout = seconds(keys.commandTimeout)
         supervisor.longCommandTimeout = seconds(keys.longCommandTimeout)
         supervisor.syncTimeout = seconds(keys.syncTimeout)

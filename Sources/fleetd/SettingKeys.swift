@@ -47,6 +47,7 @@ enum SettingKeys {
     static let adminGroup = Setting(key: "control.adminGroup", defaultValue: .text("fleet-admin"))
     static let heartbeatInterval = Setting(key: "heartbeat.intervalSeconds", defaultValue: .seconds(base.heartbeatInterval.seconds))
     static let missThreshold = Setting(key: "heartbeat.missThreshold", defaultValue: .integer(base.missThreshold))
+    static let bootGrace = Setting(key: "heartbeat.bootGraceSeconds", defaultValue: .seconds(base.bootGrace.seconds))
     static let commandTimeout = Setting(key: "timeouts.commandSeconds", defaultValue: .seconds(base.commandTimeout.seconds))
     static let longCommandTimeout = Setting(key: "timeouts.longCommandSeconds", defaultValue: .seconds(base.longCommandTimeout.seconds))
     static let syncTimeout = Setting(key: "timeouts.syncSeconds", defaultValue: .seconds(base.syncTimeout.seconds))
@@ -65,7 +66,7 @@ enum SettingKeys {
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
         [sources, socketDir, socketPattern, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
-         missThreshold, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
+         missThreshold, bootGrace, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }
 

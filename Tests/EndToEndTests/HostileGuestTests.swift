@@ -22,7 +22,12 @@ struct HostileGuestTests {
         }
         #expect(line.hasPrefix("ready 30"), "\(line)")
 
-        try fleet.startFleetd(extraArguments: ["--inventory-network-seconds", "2", "--inventory-host-name-seconds", "2", "--inventory-os-info-seconds", "2"])
+        // fleet-sim's sockets are new, so its VMs have just started: a hung one is booting until
+        // the (shortened) boot grace ends, then unresponsive.
+        try fleet.startFleetd(extraArguments: [
+            "--inventory-network-seconds", "2", "--inventory-host-name-seconds", "2", "--inventory-os-info-seconds", "2",
+            "--heartbeat-boot-grace-seconds", "20",
+        ])
         let healthy = (1...20).map { String(format: "vm-%05d", $0) }
         try fleet.waitFor(healthy, state: "responsive", timeout: 30)
         // Every hostile behaviour plays out (on a loaded machine this takes longer: poll).
@@ -56,6 +61,10 @@ struct HostileGuestTests {
         }
         let summary = vms.keys.sorted().map { "\($0): \(vms[$0]?["state"] ?? "?") (\(vms[$0]?["reason"] ?? ""))" }.joined(separator: "\n")
         #expect(vms["hung-0001"]?["state"] as? String == "unresponsive", "\(summary)")
+        let hungReason: String = (vms["hung-0001"]?["reason"] as? String) ?? ""
+        #expect(hungReason.contains("within the boot grace (20 s)"), "\(summary)")
+        let hungHistory = try fleet.fleetctl(["history", "hung-0001"]).text
+        #expect(hungHistory.contains("booting"), "booting before unresponsive: \(hungHistory)")
         #expect(vms["silent-after-0001"]?["state"] as? String == "unresponsive", "\(summary)\n\(fleet.log.suffix(3000))")
         #expect(vms["garbage-0001"]?["state"] as? String == "unresponsive", "a guest that syncs but garbles every ping: \(summary)")
         #expect(vms["frozen-0001"]?["state"] as? String == "frozen", "\(summary)")

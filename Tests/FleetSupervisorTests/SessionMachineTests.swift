@@ -74,6 +74,7 @@ struct SessionMachineTests {
         let events: [SessionEvent] = [
             .socketAppeared, .socketRemoved, .connectStarted, .connectFailed("x"), .connected, .synced,
             .desynchronized("x"), .heartbeatOK, .heartbeatMissed("x"), .frozenDetected, .thawDetected, .disconnected("x"),
+            .bootStarted, .bootGraceEnded("x"),
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
@@ -86,6 +87,37 @@ struct SessionMachineTests {
                 #expect(machine.state != .frozen || machine.frozen)
             }
         }
+    }
+
+    @Test("a VM that has just started is booting, not unresponsive, until its agent answers or the grace ends")
+    func booting() {
+        var machine = SessionMachine(missThreshold: 2)
+        #expect(machine.apply(.bootStarted) == nil, "booting is what missed heartbeats become, not a state of its own yet")
+        for event in [SessionEvent.connectStarted, .connected] { _ = machine.apply(event) }
+        #expect(machine.apply(.heartbeatMissed("sync: timed out")) == nil)
+        let booting = machine.apply(.heartbeatMissed("sync: timed out"))
+        #expect(booting?.to == .booting && booting?.reason.hasPrefix("the VM has just started") == true, "\(String(describing: booting))")
+        #expect(machine.apply(.heartbeatMissed("sync: timed out")) == nil)
+        // The agent comes up: the sync alone does not make the VM responsive (misses stand), the
+        // first answered heartbeat does, and later misses count as for any VM.
+        #expect(machine.apply(.synced) == nil)
+        #expect(machine.apply(.heartbeatOK) == SessionTransition(from: .booting, to: .responsive, reason: "heartbeat answered"))
+        _ = machine.apply(.heartbeatMissed("timeout"))
+        #expect(machine.apply(.heartbeatMissed("timeout"))?.to == .unresponsive)
+        #expect(machine.apply(.bootGraceEnded("120 s")) == nil, "an agent that has answered is past booting")
+
+        // An agent that never answers: unresponsive when the grace ends, and from then on.
+        var silent = SessionMachine(missThreshold: 2)
+        for event in [SessionEvent.bootStarted, .connectStarted, .connected, .heartbeatMissed("x"), .heartbeatMissed("x")] { _ = silent.apply(event) }
+        #expect(silent.state == .booting)
+        #expect(silent.apply(.bootGraceEnded("120 s")) == SessionTransition(
+            from: .booting, to: .unresponsive, reason: "the agent has not answered within the boot grace (120 s)"))
+        #expect(!silent.booting)
+
+        // Without a boot, the same misses are unresponsive at once.
+        var old = SessionMachine(missThreshold: 2)
+        for event in [SessionEvent.connectStarted, .connected, .heartbeatMissed("x")] { _ = old.apply(event) }
+        #expect(old.apply(.heartbeatMissed("x"))?.to == .unresponsive)
     }
 
     @Test("a busy agent keeps the state and says why, once per spell, counting no miss; the next answer ends the spell")

@@ -17,6 +17,9 @@ struct SupervisorTests {
         config.backoffInitial = .milliseconds(100)
         config.backoffMax = .milliseconds(500)
         config.rescanInterval = .seconds(1)
+        // The tests' sockets are all new: without this every silent agent would be booting.
+        // The boot grace has tests of its own (BootGraceTests).
+        config.bootGrace = .zero
         return config
     }
 

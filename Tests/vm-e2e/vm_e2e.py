@@ -190,6 +190,7 @@ def checks(run, fleetd, vms, kernel, os_release):
 
     if not run.check("all three VMs reach responsive", lambda: f"{wait_for('responsive', 240, all_responsive, 1) and time.monotonic() - booted:.0f} s after QEMU started"):
         return  # nothing else can pass
+    run.check("while they booted, no VM was called unresponsive", lambda: boot_states(fleetd, vms))
 
     for vm in vms:
         run.check(f"{vm.name}: eth0 with its MAC and address, host name and OS info",
@@ -355,6 +356,14 @@ def restart_fleetd(fleetd, vms):
                f"{vm.name}: history changed across the restart ({len(before[vm.name])} events before, {len(after)} after)")
         expect(len(after) > len(before[vm.name]), f"{vm.name}: the reconnect was not recorded")
     return f"all responsive {took:.1f} s after the restart; {sum(len(h) for h in before.values())} earlier events kept"
+
+
+def boot_states(fleetd, vms):
+    # Their sockets are new: until each agent first answered, missed heartbeats say 'booting'.
+    before = {vm.name: [t["to"] for t in fleetd.show(vm.name)["transitions"]] for vm in vms}
+    before = {name: states[:states.index("responsive")] for name, states in before.items()}
+    expect(all("unresponsive" not in states for states in before.values()), f"states before responsive: {before}")
+    return "seen booting: " + (", ".join(name for name, states in before.items() if "booting" in states) or "none (booted within two heartbeats)")
 
 
 def drift(fleetd, vm):

@@ -1,4 +1,4 @@
 // Written by scripts/generate-openapi: the SHA-256 of docs/openapi.yaml this code came from.
 public enum OpenAPISpec {
-    public static let sha256 = "b92f581248f6165dafb524f15f472267ad7ebe8a36a82629ca06030b596d5498"
+    public static let sha256 = "451a9202136534da22f1740fe2bde1a7767449c7725ef779333e71944d8b29c3"
 }

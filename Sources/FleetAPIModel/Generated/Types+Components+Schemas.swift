@@ -125,7 +125,7 @@ extension Components {
             case operate = "operate"
             case admin = "admin"
         }
-        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config).
+        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config); booting (the VM has just started and its agent has not answered yet: not unresponsive until the boot grace has passed).
         ///
         /// - Remark: Generated from `#/components/schemas/VMState`.
         @frozen public enum VMState: String, Codable, Hashable, Sendable, CaseIterable {
@@ -138,6 +138,7 @@ extension Components {
             case gone = "gone"
             case locked = "locked"
             case disabled = "disabled"
+            case booting = "booting"
         }
         /// - Remark: Generated from `#/components/schemas/Caller`.
         public struct Caller: Codable, Hashable, Sendable {
@@ -194,6 +195,8 @@ extension Components {
             public var locked: Swift.Int
             /// - Remark: Generated from `#/components/schemas/StateCounts/disabled`.
             public var disabled: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/booting`.
+            public var booting: Swift.Int
             /// Creates a new `StateCounts`.
             ///
             /// - Parameters:
@@ -206,6 +209,7 @@ extension Components {
             ///   - gone:
             ///   - locked:
             ///   - disabled:
+            ///   - booting:
             public init(
                 disconnected: Swift.Int,
                 connecting: Swift.Int,
@@ -215,7 +219,8 @@ extension Components {
                 frozen: Swift.Int,
                 gone: Swift.Int,
                 locked: Swift.Int,
-                disabled: Swift.Int
+                disabled: Swift.Int,
+                booting: Swift.Int
             ) {
                 self.disconnected = disconnected
                 self.connecting = connecting
@@ -226,6 +231,7 @@ extension Components {
                 self.gone = gone
                 self.locked = locked
                 self.disabled = disabled
+                self.booting = booting
             }
             public enum CodingKeys: String, CodingKey {
                 case disconnected
@@ -237,6 +243,7 @@ extension Components {
                 case gone
                 case locked
                 case disabled
+                case booting
             }
         }
         /// - Remark: Generated from `#/components/schemas/FleetStatus`.

@@ -247,5 +247,35 @@ enum EmbeddedMigrations {
         DROP TABLE vm;
         ALTER TABLE vm_new RENAME TO vm;
         """#),
+        ("0005_run_states", #"""
+        -- States that say how a VM runs, not only how its agent answers (issue 18): 'booting' (the VM
+        -- has just started and its agent has not answered yet: not unresponsive while the boot grace
+        -- lasts), and, for the run state that QMP and libvirt report, 'paused' and 'flapping' — allowed
+        -- here now so that the table is rebuilt once for all three. The table is rebuilt as in 0004.
+        CREATE TABLE vm_new (
+            id            INTEGER PRIMARY KEY,
+            name          TEXT    NOT NULL UNIQUE,
+            socket_path   TEXT    NOT NULL,
+            state         TEXT    NOT NULL CHECK (state IN
+                              ('disconnected', 'connecting', 'syncing', 'responsive', 'unresponsive', 'frozen', 'gone',
+                               'locked', 'disabled', 'booting', 'paused', 'flapping')),
+            state_since   INTEGER NOT NULL,
+            state_reason  TEXT    NOT NULL,
+            first_seen    INTEGER NOT NULL,
+            last_seen     INTEGER,
+            ping_ok       INTEGER NOT NULL DEFAULT 0,
+            ping_missed   INTEGER NOT NULL DEFAULT 0,
+            rtt_last_us   INTEGER,
+            rtt_min_us    INTEGER,
+            rtt_max_us    INTEGER,
+            rtt_ewma_us   REAL,
+            vmid          INTEGER,
+            lock          TEXT
+        );
+        INSERT INTO vm_new SELECT id, name, socket_path, state, state_since, state_reason, first_seen, last_seen,
+                                  ping_ok, ping_missed, rtt_last_us, rtt_min_us, rtt_max_us, rtt_ewma_us, vmid, lock FROM vm;
+        DROP TABLE vm;
+        ALTER TABLE vm_new RENAME TO vm;
+        """#),
     ]
 }

@@ -8,6 +8,9 @@ public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConve
     case locked
     /// Its stack says not to use its agent (Proxmox: `agent` off, or no VM config at all).
     case disabled
+    /// The VM has just started and its agent has not answered yet: not unresponsive until the
+    /// boot grace has passed.
+    case booting
 }
 
 /// One row of the `vm` table.

@@ -132,4 +132,11 @@ public protocol AgentEndpoint: Sendable {
     /// After a failed open: whether the VM's way to its agent is gone for good (its socket file
     /// removed), so the session ends rather than retrying.
     func isGone() -> Bool
+    /// When the VM last started, where the endpoint can tell (nil otherwise): a VM that started
+    /// within the boot grace is `booting`, not unresponsive, until its agent first answers.
+    func startedAt() -> Date?
+}
+
+extension AgentEndpoint {
+    public func startedAt() -> Date? { nil }
 }

@@ -43,4 +43,10 @@ public struct SocketEndpoint: AgentEndpoint {
     /// The socket file is gone and inotify has not said so yet (or never will, if the event was
     /// lost): the VM is gone now, not after a string of failed connects.
     public func isGone() -> Bool { !FileManager.default.fileExists(atPath: path) }
+
+    /// When the socket was made: QEMU creates its chardev's socket as the VM starts (and again
+    /// when it restarts), so its modification time is the VM's start.
+    public func startedAt() -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
 }

@@ -16,6 +16,10 @@ public enum SessionEvent: Sendable, Equatable {
     case desynchronized(String)
     case heartbeatOK
     case heartbeatMissed(String)
+    /// The VM has just started (its socket was created within the boot grace): until its agent
+    /// first answers, or `bootGraceEnded`, missed heartbeats make it `booting`, not unresponsive.
+    case bootStarted
+    case bootGraceEnded(String)
     /// guest-fsfreeze-status said "frozen", or a command failed with the frozen-state error.
     case frozenDetected
     case thawDetected
@@ -36,13 +40,16 @@ public struct SessionTransition: Sendable, Equatable {
 
 /// The per-VM state machine, without I/O: feed it events, record the transitions it returns.
 /// A single missed heartbeat does not flip the state; `missThreshold` consecutive ones make the
-/// VM unresponsive, and only an answered heartbeat (not a resync) makes it responsive again.
+/// VM unresponsive — or `booting`, while a VM that has just started waits out its boot grace —
+/// and only an answered heartbeat (not a resync) makes it responsive again.
 public struct SessionMachine: Sendable, Equatable {
     public private(set) var state: SessionState
     public private(set) var consecutiveMisses = 0
     public private(set) var frozen = false
     /// The last exchange found another client holding the agent (shared sockets only).
     public private(set) var busy = false
+    /// The VM started within the boot grace and its agent has not answered since.
+    public private(set) var booting = false
     public let missThreshold: Int
 
     public static let busyReason = "agent busy with another client"
@@ -72,6 +79,7 @@ public struct SessionMachine: Sendable, Equatable {
             guard state != .gone else { return nil }
             // A sync is not a heartbeat: a guest that answers the sync and then garbles every
             // ping must still reach the miss threshold. Misses are reset by a good heartbeat.
+            booting = false
             guard consecutiveMisses < missThreshold else { return nil }
             return move(to: frozen ? .frozen : .responsive, "sync id matched") ?? endBusySpell("sync id matched")
         case .desynchronized(let reason):
@@ -81,14 +89,26 @@ public struct SessionMachine: Sendable, Equatable {
             return move(to: .syncing, reason)
         case .heartbeatOK:
             consecutiveMisses = 0
-            guard state == .unresponsive || state == .syncing else { return endBusySpell("heartbeat answered") }
+            booting = false
+            guard state == .unresponsive || state == .syncing || state == .booting else { return endBusySpell("heartbeat answered") }
             return move(to: frozen ? .frozen : .responsive, "heartbeat answered")
         case .heartbeatMissed(let reason):
             consecutiveMisses += 1
-            guard consecutiveMisses >= missThreshold, state == .responsive || state == .frozen || state == .syncing else {
+            guard consecutiveMisses >= missThreshold, [.responsive, .frozen, .syncing, .booting].contains(state) else {
                 return nil
             }
+            if booting {
+                return move(to: .booting, "the VM has just started; its agent has not answered yet (\(consecutiveMisses) heartbeats missed: \(reason))")
+            }
             return move(to: .unresponsive, "\(consecutiveMisses) heartbeats missed (\(reason))")
+        case .bootStarted:
+            booting = true
+            return nil
+        case .bootGraceEnded(let grace):
+            guard booting else { return nil }
+            booting = false
+            guard state == .booting else { return nil }
+            return move(to: .unresponsive, "the agent has not answered within the boot grace (\(grace))")
         case .frozenDetected:
             frozen = true
             guard state == .responsive else { return nil }

@@ -36,6 +36,8 @@ public actor VMSession {
     var ledgerMayOweExecs: Bool
     /// A task is asking a frozen agent whether it is still frozen (`followFreeze`).
     var followingFreeze = false
+    /// Ends the boot grace of a VM that has just started (`noteBoot`).
+    var bootGraceTimer: Task<Void, Never>?
 
     public var state: SessionState { machine.state }
 
@@ -68,6 +70,8 @@ public actor VMSession {
     /// Runs until the task is cancelled or the VM goes away.
     public func run() async {
         await apply(.socketAppeared)
+        await noteBoot()
+        defer { bootGraceTimer?.cancel() }
         var backoff = config.backoffInitial
         while !Task.isCancelled && !removed {
             await apply(.connectStarted)
@@ -96,6 +100,21 @@ public actor VMSession {
             backoff = min(backoff * 2, config.backoffMax)
         }
         if let link { await link.close() }
+    }
+
+    /// A VM that started less than the boot grace ago is booting: its agent is not up yet, and
+    /// missed heartbeats say `booting` until the grace has passed or the agent answers.
+    private func noteBoot() async {
+        guard let started = endpoint.startedAt() else { return }
+        let age = Duration.milliseconds(Date().millis - started.millis)
+        guard age >= .zero, age < config.bootGrace else { return }
+        await apply(.bootStarted)
+        let grace = config.bootGrace
+        bootGraceTimer = Task { [sleeper] in
+            await sleeper.sleep(for: grace - age)
+            guard !Task.isCancelled else { return }
+            await self.apply(.bootGraceEnded("\(grace.components.seconds) s"))
+        }
     }
 
     /// The VM is gone (its socket removed): record it and stop.
@@ -223,7 +242,7 @@ public actor VMSession {
         await writer.enqueue(.transition(vmID: vmID, to: transition.to, reason: transition.reason, at: Date().millis))
         // Back from frozen or unresponsive on the same link: the execs submitted meanwhile, and
         // those whose polling gave up while the guest did not answer, go on now.
-        if transition.to == .responsive, [.frozen, .unresponsive].contains(transition.from), let link {
+        if transition.to == .responsive, [.frozen, .unresponsive, .booting].contains(transition.from), let link {
             await resumeExecs(link)
         }
         if transition.to == .frozen, let link { followFreeze(link) }
