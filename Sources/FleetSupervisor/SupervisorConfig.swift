@@ -21,6 +21,8 @@ public struct SupervisorConfig: Sendable {
     /// How long a VM that has just started may take before its agent answers: until then missed
     /// heartbeats make it `booting`, not unresponsive.
     public var bootGrace: Duration = .seconds(120)
+    /// When a VM that keeps going between responsive and not is shown `flapping`.
+    public var flapPolicy = FlapWindow.Policy()
     /// Default time a command may take.
     public var commandTimeout: Duration = .seconds(5)
     /// Longer classes: freeze/thaw/fstrim and exec-status polls.

@@ -57,6 +57,8 @@ struct FleetdSettings {
         supervisor.heartbeatInterval = seconds(keys.heartbeatInterval)
         supervisor.missThreshold = integer(keys.missThreshold)
         supervisor.bootGrace = seconds(keys.bootGrace)
+        supervisor.flapPolicy = FlapWindow.Policy(
+            changes: max(0, integer(keys.flapChanges)), window: seconds(keys.flapWindow), stableFor: seconds(keys.flapStable))
         supervisor.commandTimeout = seconds(keys.commandTimeout)
         supervisor.longCommandTimeout = seconds(keys.longCommandTimeout)
         supervisor.syncTimeout = seconds(keys.syncTimeout)

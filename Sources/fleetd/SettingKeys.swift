@@ -48,6 +48,9 @@ enum SettingKeys {
     static let heartbeatInterval = Setting(key: "heartbeat.intervalSeconds", defaultValue: .seconds(base.heartbeatInterval.seconds))
     static let missThreshold = Setting(key: "heartbeat.missThreshold", defaultValue: .integer(base.missThreshold))
     static let bootGrace = Setting(key: "heartbeat.bootGraceSeconds", defaultValue: .seconds(base.bootGrace.seconds))
+    static let flapChanges = Setting(key: "flapping.changes", defaultValue: .integer(base.flapPolicy.changes))
+    static let flapWindow = Setting(key: "flapping.windowSeconds", defaultValue: .seconds(base.flapPolicy.window.seconds))
+    static let flapStable = Setting(key: "flapping.stableSeconds", defaultValue: .seconds(base.flapPolicy.stableFor.seconds))
     static let commandTimeout = Setting(key: "timeouts.commandSeconds", defaultValue: .seconds(base.commandTimeout.seconds))
     static let longCommandTimeout = Setting(key: "timeouts.longCommandSeconds", defaultValue: .seconds(base.longCommandTimeout.seconds))
     static let syncTimeout = Setting(key: "timeouts.syncSeconds", defaultValue: .seconds(base.syncTimeout.seconds))
@@ -66,7 +69,7 @@ enum SettingKeys {
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
         [sources, socketDir, socketPattern, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
-         missThreshold, bootGrace, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
+         missThreshold, bootGrace, flapChanges, flapWindow, flapStable, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }
 

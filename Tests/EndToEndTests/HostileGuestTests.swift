@@ -27,6 +27,8 @@ struct HostileGuestTests {
         try fleet.startFleetd(extraArguments: [
             "--inventory-network-seconds", "2", "--inventory-host-name-seconds", "2", "--inventory-os-info-seconds", "2",
             "--heartbeat-boot-grace-seconds", "20",
+            // Four crossings of the responsive line within a minute make a VM flapping.
+            "--flapping-changes", "4", "--flapping-window-seconds", "60",
         ])
         let healthy = (1...20).map { String(format: "vm-%05d", $0) }
         try fleet.waitFor(healthy, state: "responsive", timeout: 30)
@@ -42,6 +44,7 @@ struct HostileGuestTests {
             vms["silent-after-0001"]?["state"] as? String == "unresponsive" && vms["frozen-0001"]?["state"] as? String == "frozen"
                 && vms["hung-0001"]?["state"] as? String == "unresponsive" && !rejections.isEmpty
                 && vms["garbage-0001"]?["state"] as? String == "unresponsive"
+                && vms["flapping-0001"]?["state"] as? String == "flapping" && vms["giant-0001"]?["state"] as? String == "flapping"
                 && ["stale", "oversized", "malformed"].allSatisfy { dropped($0) > 0 }
         }
         let deadline = Date().addingTimeInterval(90)
@@ -69,6 +72,13 @@ struct HostileGuestTests {
         #expect(vms["garbage-0001"]?["state"] as? String == "unresponsive", "a guest that syncs but garbles every ping: \(summary)")
         #expect(vms["frozen-0001"]?["state"] as? String == "frozen", "\(summary)")
         #expect(vms["wrong-ids-0001"]?["state"] as? String == "responsive", "\(summary)")
+        // A guest that keeps dropping its connection, and one that answers the sync and then
+        // streams replies past their cap (cut off, reconnected, synced, for ever): flapping, not
+        // responsive between cut-offs. One that trickles an endless reply garbles everything
+        // after it: never responsive again.
+        #expect(vms["flapping-0001"]?["state"] as? String == "flapping", "\(summary)")
+        #expect(vms["giant-0001"]?["state"] as? String == "flapping", "\(summary)")
+        #expect(["flapping", "unresponsive"].contains(vms["endless-0001"]?["state"] as? String ?? ""), "\(summary)")
         // What fleetd refused is counted, per reason, and recorded per VM where it is inventory.
         for reason in ["stale", "oversized", "malformed"] { #expect(dropped(reason) > 0, "no \(reason) replies counted:\n\(metrics)") }
         #expect(!rejections.isEmpty, "absurd replies are recorded as rejections")

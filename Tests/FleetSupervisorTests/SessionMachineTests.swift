@@ -74,17 +74,25 @@ struct SessionMachineTests {
         let events: [SessionEvent] = [
             .socketAppeared, .socketRemoved, .connectStarted, .connectFailed("x"), .connected, .synced,
             .desynchronized("x"), .heartbeatOK, .heartbeatMissed("x"), .frozenDetected, .thawDetected, .disconnected("x"),
-            .bootStarted, .bootGraceEnded("x"),
+            .bootStarted, .bootGraceEnded("x"), .stabilityCheck,
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
-            var machine = SessionMachine(missThreshold: Int.random(in: 1...3, using: &generator))
+            var machine = SessionMachine(
+                missThreshold: Int.random(in: 1...3, using: &generator),
+                flapPolicy: FlapWindow.Policy(changes: Int.random(in: 0...4, using: &generator), window: .seconds(60), stableFor: .seconds(10)))
+            var now = ContinuousClock.now
             for _ in 0..<40 {
-                let before = machine.state
-                if let transition = machine.apply(events.randomElement(using: &generator)!) {
-                    #expect(transition.from == before && transition.to != before && !transition.reason.isEmpty)
+                now += .seconds(Int.random(in: 0...4, using: &generator))
+                let before = machine.shownState
+                if let transition = machine.apply(events.randomElement(using: &generator)!, at: now) {
+                    // A change of state, or (while flapping) a new reason for the same one.
+                    #expect(transition.from == before && !transition.reason.isEmpty)
+                    #expect(transition.to == machine.shownState)
+                    #expect(transition.changesState || machine.flapping)
                 }
                 #expect(machine.state != .frozen || machine.frozen)
+                #expect(machine.shownState != .flapping || machine.flapping)
             }
         }
     }
@@ -118,6 +126,54 @@ struct SessionMachineTests {
         var old = SessionMachine(missThreshold: 2)
         for event in [SessionEvent.connectStarted, .connected, .heartbeatMissed("x")] { _ = old.apply(event) }
         #expect(old.apply(.heartbeatMissed("x"))?.to == .unresponsive)
+    }
+
+    @Test("a VM that keeps reconnecting is flapping, its ups and downs only restate the reason, until it is stable")
+    func flapping() {
+        let policy = FlapWindow.Policy(changes: 4, window: .seconds(60), stableFor: .seconds(30))
+        var machine = SessionMachine(missThreshold: 2, flapPolicy: policy)
+        var now = ContinuousClock.now
+        var recorded: [SessionTransition] = []
+        func cycle() {
+            for event in [SessionEvent.disconnected("reply cut off"), .connectStarted, .connected, .synced] {
+                now += .seconds(1)
+                if let transition = machine.apply(event, at: now) { recorded.append(transition) }
+            }
+        }
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = machine.apply(event, at: now) }
+        // Crossings: the first up (1), a reconnect (down 2, up 3): not yet; the next down (4) is.
+        cycle()
+        #expect(machine.shownState == .responsive && !machine.flapping)
+        recorded = []
+        cycle()
+        #expect(machine.flapping && machine.shownState == .flapping, "\(recorded)")
+        #expect(recorded.first == SessionTransition(
+            from: .responsive, to: .flapping, reason: "flapping: 4 changes between responsive and not within 1 min (now disconnected: reply cut off)"))
+        // Further ups and downs: one state, new reasons, no change of state recorded.
+        recorded = []
+        cycle()
+        #expect(recorded.allSatisfy { !$0.changesState && $0.to == .flapping }, "\(recorded)")
+        #expect(recorded.last?.reason == "flapping; now responsive: sync id matched")
+        // Stable: nothing crosses for 30 s, and the next look shows responsive again.
+        #expect(machine.apply(.stabilityCheck, at: now + .seconds(29)) == nil)
+        let settled = machine.apply(.stabilityCheck, at: now + .seconds(30))
+        #expect(settled == SessionTransition(from: .flapping, to: .responsive, reason: "stable for 30 s"))
+        #expect(!machine.flapping)
+        // Crossings spread wider than the window never add up; a policy of 0 turns it off.
+        var slow = SessionMachine(missThreshold: 2, flapPolicy: policy)
+        var later = ContinuousClock.now
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = slow.apply(event, at: later) }
+        for _ in 0..<6 {
+            later += .seconds(61)
+            _ = slow.apply(.disconnected("x"), at: later)
+            for event in [SessionEvent.connectStarted, .connected, .synced] { _ = slow.apply(event, at: later + .seconds(1)) }
+        }
+        #expect(!slow.flapping && slow.shownState == .responsive)
+        var off = SessionMachine(missThreshold: 2, flapPolicy: FlapWindow.Policy(changes: 0))
+        for _ in 0..<10 {
+            for event in [SessionEvent.connectStarted, .connected, .synced, .disconnected("x")] { _ = off.apply(event) }
+        }
+        #expect(!off.flapping)
     }
 
     @Test("a busy agent keeps the state and says why, once per spell, counting no miss; the next answer ends the spell")

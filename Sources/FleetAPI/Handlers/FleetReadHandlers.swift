@@ -27,7 +27,7 @@ extension ControlAPI {
             counts: .init(
                 disconnected: counts[.disconnected] ?? 0, connecting: counts[.connecting] ?? 0, syncing: counts[.syncing] ?? 0,
                 responsive: counts[.responsive] ?? 0, unresponsive: counts[.unresponsive] ?? 0, frozen: counts[.frozen] ?? 0,
-                gone: counts[.gone] ?? 0, locked: counts[.locked] ?? 0, disabled: counts[.disabled] ?? 0, booting: counts[.booting] ?? 0),
+                gone: counts[.gone] ?? 0, locked: counts[.locked] ?? 0, disabled: counts[.disabled] ?? 0, booting: counts[.booting] ?? 0, flapping: counts[.flapping] ?? 0),
             vms: snapshot.vms.map(snapshot.summary),
             omitted: all ? 0 : max(0, attention - snapshot.vms.count))
         return .ok(.init(body: .json(status)))

@@ -125,7 +125,7 @@ extension Components {
             case operate = "operate"
             case admin = "admin"
         }
-        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config); booting (the VM has just started and its agent has not answered yet: not unresponsive until the boot grace has passed).
+        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config); booting (the VM has just started and its agent has not answered yet: not unresponsive until the boot grace has passed); flapping (it went between responsive and not too often lately, and stays flapping until it has been stable a while).
         ///
         /// - Remark: Generated from `#/components/schemas/VMState`.
         @frozen public enum VMState: String, Codable, Hashable, Sendable, CaseIterable {
@@ -139,6 +139,7 @@ extension Components {
             case locked = "locked"
             case disabled = "disabled"
             case booting = "booting"
+            case flapping = "flapping"
         }
         /// - Remark: Generated from `#/components/schemas/Caller`.
         public struct Caller: Codable, Hashable, Sendable {
@@ -197,6 +198,8 @@ extension Components {
             public var disabled: Swift.Int
             /// - Remark: Generated from `#/components/schemas/StateCounts/booting`.
             public var booting: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/flapping`.
+            public var flapping: Swift.Int
             /// Creates a new `StateCounts`.
             ///
             /// - Parameters:
@@ -210,6 +213,7 @@ extension Components {
             ///   - locked:
             ///   - disabled:
             ///   - booting:
+            ///   - flapping:
             public init(
                 disconnected: Swift.Int,
                 connecting: Swift.Int,
@@ -220,7 +224,8 @@ extension Components {
                 gone: Swift.Int,
                 locked: Swift.Int,
                 disabled: Swift.Int,
-                booting: Swift.Int
+                booting: Swift.Int,
+                flapping: Swift.Int
             ) {
                 self.disconnected = disconnected
                 self.connecting = connecting
@@ -232,6 +237,7 @@ extension Components {
                 self.locked = locked
                 self.disabled = disabled
                 self.booting = booting
+                self.flapping = flapping
             }
             public enum CodingKeys: String, CodingKey {
                 case disconnected
@@ -244,6 +250,7 @@ extension Components {
                 case locked
                 case disabled
                 case booting
+                case flapping
             }
         }
         /// - Remark: Generated from `#/components/schemas/FleetStatus`.

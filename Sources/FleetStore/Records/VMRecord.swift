@@ -11,6 +11,8 @@ public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConve
     /// The VM has just started and its agent has not answered yet: not unresponsive until the
     /// boot grace has passed.
     case booting
+    /// It went between responsive and not too often lately: shown so until it has been stable.
+    case flapping
 }
 
 /// One row of the `vm` table.

@@ -20,6 +20,8 @@ public enum SessionEvent: Sendable, Equatable {
     /// first answers, or `bootGraceEnded`, missed heartbeats make it `booting`, not unresponsive.
     case bootStarted
     case bootGraceEnded(String)
+    /// Time passed: a flapping VM that has been stable long enough shows its own state again.
+    case stabilityCheck
     /// guest-fsfreeze-status said "frozen", or a command failed with the frozen-state error.
     case frozenDetected
     case thawDetected
@@ -50,17 +52,51 @@ public struct SessionMachine: Sendable, Equatable {
     public private(set) var busy = false
     /// The VM started within the boot grace and its agent has not answered since.
     public private(set) var booting = false
+    /// It went between responsive and not too often (`FlapWindow`): shown `flapping` until stable.
+    public private(set) var flapping = false
+    public private(set) var flaps: FlapWindow
     public let missThreshold: Int
 
     public static let busyReason = "agent busy with another client"
 
-    public init(state: SessionState = .disconnected, missThreshold: Int = 2) {
+    public init(state: SessionState = .disconnected, missThreshold: Int = 2, flapPolicy: FlapWindow.Policy = FlapWindow.Policy()) {
         self.state = state
         self.missThreshold = max(1, missThreshold)
+        self.flaps = FlapWindow(policy: flapPolicy)
     }
 
-    /// Applies an event; returns the transition it caused, if any.
-    public mutating func apply(_ event: SessionEvent) -> SessionTransition? {
+    /// What the store and the operator see: while flapping, the ups and downs between responsive
+    /// and not are all `flapping` (a frozen, booting or gone VM still says so).
+    public var shownState: SessionState {
+        flapping && Self.flappable.contains(state) ? .flapping : state
+    }
+
+    static let flappable: Set<SessionState> = [.responsive, .unresponsive, .disconnected, .connecting, .syncing]
+
+    /// Applies an event at `now`; returns the transition to record, if any — between shown
+    /// states, so that a flapping VM's ups and downs only restate its reason.
+    public mutating func apply(_ event: SessionEvent, at now: ContinuousClock.Instant = .now) -> SessionTransition? {
+        let shownBefore = shownState
+        let wasUp = state == .responsive
+        let underlying = applyToState(event)
+        if wasUp != (state == .responsive), flaps.cross(at: now), !flapping, Self.flappable.contains(state) {
+            flapping = true
+            busy = false
+            return SessionTransition(from: shownBefore, to: .flapping, reason: "flapping: \(flaps.summary) (now \(state.rawValue): \(underlying?.reason ?? ""))")
+        }
+        guard flapping else { return underlying }
+        if flaps.isStable(at: now) || !Self.flappable.contains(state) {
+            flapping = false
+            flaps.reset()
+            let reason = Self.flappable.contains(state) ? "stable for \(FlapWindow.describe(flaps.policy.stableFor))" : underlying?.reason ?? state.rawValue
+            return shownBefore == state ? underlying : SessionTransition(from: shownBefore, to: state, reason: reason)
+        }
+        // Still flapping: what changed underneath only restates the reason.
+        guard let underlying, underlying.changesState else { return nil }
+        return SessionTransition(from: shownBefore, to: shownState, reason: "flapping; now \(underlying.to.rawValue): \(underlying.reason)")
+    }
+
+    private mutating func applyToState(_ event: SessionEvent) -> SessionTransition? {
         switch event {
         case .socketAppeared:
             return state == .gone ? move(to: .disconnected, "socket reappeared") : nil
@@ -103,6 +139,8 @@ public struct SessionMachine: Sendable, Equatable {
             return move(to: .unresponsive, "\(consecutiveMisses) heartbeats missed (\(reason))")
         case .bootStarted:
             booting = true
+            return nil
+        case .stabilityCheck:
             return nil
         case .bootGraceEnded(let grace):
             guard booting else { return nil }

@@ -38,6 +38,8 @@ public actor VMSession {
     var followingFreeze = false
     /// Ends the boot grace of a VM that has just started (`noteBoot`).
     var bootGraceTimer: Task<Void, Never>?
+    /// Tells a flapping VM's machine when it may have been stable long enough (`followFlapping`).
+    var flapTimer: Task<Void, Never>?
 
     public var state: SessionState { machine.state }
 
@@ -62,7 +64,7 @@ public actor VMSession {
         self.collector = InventoryCollector(facts: InventoryFacts(limits: config.inventoryLimits))
         self.schedule = InventorySchedule(intervals: config.inventoryIntervals)
         // Every session starts disconnected; the supervisor has recorded that in the store.
-        self.machine = SessionMachine(state: .disconnected, missThreshold: config.missThreshold)
+        self.machine = SessionMachine(state: .disconnected, missThreshold: config.missThreshold, flapPolicy: config.flapPolicy)
     }
 
     // MARK: Lifecycle
@@ -71,7 +73,10 @@ public actor VMSession {
     public func run() async {
         await apply(.socketAppeared)
         await noteBoot()
-        defer { bootGraceTimer?.cancel() }
+        defer {
+            bootGraceTimer?.cancel()
+            flapTimer?.cancel()
+        }
         var backoff = config.backoffInitial
         while !Task.isCancelled && !removed {
             await apply(.connectStarted)
@@ -242,11 +247,25 @@ public actor VMSession {
         await writer.enqueue(.transition(vmID: vmID, to: transition.to, reason: transition.reason, at: Date().millis))
         // Back from frozen or unresponsive on the same link: the execs submitted meanwhile, and
         // those whose polling gave up while the guest did not answer, go on now.
-        if transition.to == .responsive, [.frozen, .unresponsive, .booting].contains(transition.from), let link {
+        if transition.to == .responsive, [.frozen, .unresponsive, .booting, .flapping].contains(transition.from), let link {
             await resumeExecs(link)
         }
         if transition.to == .frozen, let link { followFreeze(link) }
+        if transition.to == .flapping { followFlapping() }
         return transition
+    }
+
+    /// A flapping VM may be stable long enough at a time no event marks (its heartbeats report
+    /// nothing while it answers): look then, and again while it goes on flapping.
+    private func followFlapping() {
+        flapTimer?.cancel()
+        flapTimer = Task { [sleeper] in
+            while !Task.isCancelled, machine.flapping, let stableAt = machine.flaps.stableAt {
+                await sleeper.sleep(until: stableAt)
+                guard !Task.isCancelled else { return }
+                await apply(.stabilityCheck)
+            }
+        }
     }
 
     static func jittered(_ base: Duration) -> Duration {

@@ -31,7 +31,7 @@ enum TableOutput {
         switch state {
         case "responsive": code = "32"
         case "frozen": code = "36"
-        case "unresponsive": code = "31"
+        case "unresponsive", "flapping": code = "31"
         case "gone", "disabled": code = "90"
         case "locked": code = "35"
         default: code = "33"
