@@ -157,7 +157,7 @@ struct SessionMachineTests {
         // Stable: nothing crosses for 30 s, and the next look shows responsive again.
         #expect(machine.apply(.stabilityCheck, at: now + .seconds(29)) == nil)
         let settled = machine.apply(.stabilityCheck, at: now + .seconds(30))
-        #expect(settled == SessionTransition(from: .flapping, to: .responsive, reason: "stable for 30 s"))
+        #expect(settled == SessionTransition(from: .flapping, to: .responsive, reason: "flapping ended: no change for 30 s"))
         #expect(!machine.flapping)
         // Crossings spread wider than the window never add up; a policy of 0 turns it off.
         var slow = SessionMachine(missThreshold: 2, flapPolicy: policy)
@@ -169,6 +169,14 @@ struct SessionMachineTests {
             for event in [SessionEvent.connectStarted, .connected, .synced] { _ = slow.apply(event, at: later + .seconds(1)) }
         }
         #expect(!slow.flapping && slow.shownState == .responsive)
+        // Freezes and thaws (a backup's) are no ups and downs.
+        var backedUp = SessionMachine(missThreshold: 2, flapPolicy: policy)
+        for event in [SessionEvent.connectStarted, .connected, .synced] { _ = backedUp.apply(event) }
+        for _ in 0..<5 {
+            _ = backedUp.apply(.frozenDetected)
+            _ = backedUp.apply(.thawDetected)
+        }
+        #expect(!backedUp.flapping && backedUp.shownState == .responsive)
         var off = SessionMachine(missThreshold: 2, flapPolicy: FlapWindow.Policy(changes: 0))
         for _ in 0..<10 {
             for event in [SessionEvent.connectStarted, .connected, .synced, .disconnected("x")] { _ = off.apply(event) }

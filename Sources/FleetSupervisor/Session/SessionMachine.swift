@@ -72,14 +72,16 @@ public struct SessionMachine: Sendable, Equatable {
     }
 
     static let flappable: Set<SessionState> = [.responsive, .unresponsive, .disconnected, .connecting, .syncing]
+    /// The agent answers: a freeze and its thaw (a backup's) are not ups and downs.
+    static let up: Set<SessionState> = [.responsive, .frozen]
 
     /// Applies an event at `now`; returns the transition to record, if any — between shown
     /// states, so that a flapping VM's ups and downs only restate its reason.
     public mutating func apply(_ event: SessionEvent, at now: ContinuousClock.Instant = .now) -> SessionTransition? {
         let shownBefore = shownState
-        let wasUp = state == .responsive
+        let wasUp = Self.up.contains(state)
         let underlying = applyToState(event)
-        if wasUp != (state == .responsive), flaps.cross(at: now), !flapping, Self.flappable.contains(state) {
+        if wasUp != Self.up.contains(state), flaps.cross(at: now), !flapping, Self.flappable.contains(state) {
             flapping = true
             busy = false
             return SessionTransition(from: shownBefore, to: .flapping, reason: "flapping: \(flaps.summary) (now \(state.rawValue): \(underlying?.reason ?? ""))")
@@ -88,7 +90,8 @@ public struct SessionMachine: Sendable, Equatable {
         if flaps.isStable(at: now) || !Self.flappable.contains(state) {
             flapping = false
             flaps.reset()
-            let reason = Self.flappable.contains(state) ? "stable for \(FlapWindow.describe(flaps.policy.stableFor))" : underlying?.reason ?? state.rawValue
+            let reason = Self.flappable.contains(state)
+                ? "flapping ended: no change for \(FlapWindow.describe(flaps.policy.stableFor))" : underlying?.reason ?? state.rawValue
             return shownBefore == state ? underlying : SessionTransition(from: shownBefore, to: state, reason: reason)
         }
         // Still flapping: what changed underneath only restates the reason.
