@@ -75,9 +75,12 @@ struct AgentPipelineTests {
             if case .message(.object(let object)) = event { object } else { nil }
         }
         #expect(requests.map { $0["execute"]?.stringValue } == ["guest-get-host-name", "guest-get-time"])
-        let ids = requests.map { $0["id"]?.int64Value }
+        // Unwrapped with #require, never `!`: a crash here would take the whole test process down
+        // with the agents other tests started (one was left running that way).
+        let ids = try requests.map { try #require($0["id"]?.int64Value) }
+        try #require(ids.count == 2)
         let replies = promises.map { Self.completion($0.futureResult, on: line.loop) }
-        try line.receive(Array(#"{"return": {"host-name": "a"}, "id": \#(ids[0]!)}{"return": 42, "id": \#(ids[1]!)}"#.utf8))
+        try line.receive(Array(#"{"return": {"host-name": "a"}, "id": \#(ids[0])}{"return": 42, "id": \#(ids[1])}"#.utf8))
         let first = try #require(replies[0].withLockedValue { $0 }).1
         let second = try #require(replies[1].withLockedValue { $0 }).1
         #expect(try first.get()?.outcome == .success(.object(["host-name": "a"])))

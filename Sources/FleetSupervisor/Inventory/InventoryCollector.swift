@@ -61,7 +61,7 @@ struct InventoryCollector: Sendable {
     /// its drift is measured between the batch's sending and its own reply, which nothing queued
     /// before it should delay.
     func collect(_ items: [InventoryItem], via link: any AgentLink, enabled: Set<String>) async -> [InventoryResult] {
-        let order = items.indices.sorted { (items[$0] == .clock ? 0 : 1, $0) < (items[$1] == .clock ? 0 : 1, $1) }
+        let order = items.indices.filter { items[$0] == .clock } + items.indices.filter { items[$0] != .clock }
         let plans = order.map { plan(items[$0], enabled) }
         let sentAt = Date().millis
         let replies = await link.send(batch: plans.flatMap(\.requests), within: .routine)
