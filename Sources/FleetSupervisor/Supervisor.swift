@@ -107,6 +107,10 @@ public actor Supervisor {
             } else if await running.session.state == .gone {
                 running.task.cancel()  // it found its socket gone before a rescan did; the socket is back
                 sessions[name] = nil
+            } else if vm.monitorPath != running.vm.monitorPath, let feed = runStateFeed(for: vm) {
+                // Its QMP socket was made after its agent socket was found.
+                sessions[name]?.vm = vm
+                await running.session.followRunState(feed)
             }
         }
         if !stopping.isEmpty {
@@ -155,9 +159,15 @@ public actor Supervisor {
                 name: vm.name, vmID: id, endpoint: SocketEndpoint(path: vm.socketPath, connection: vm.connection, group: group, config: config),
                 config: config, store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
                 sleeper: LoopSleeper(group: group), logger: logger, hasUnfinishedExecs: owed?.contains(id) ?? true)
-            let task = Task { await session.run() }
+            let feed = runStateFeed(for: vm)
+            let task = Task { await session.run(runState: feed) }
             sessions[vm.name] = Running(session: session, task: task, vm: vm)
         }
+    }
+
+    /// Where the VM's run state comes from, if anywhere.
+    private func runStateFeed(for vm: DiscoveredVM) -> (any RunStateFeed)? {
+        vm.monitorPath.map { QMPRunStateFeed(path: $0, group: group, timeout: config.commandTimeout) }
     }
 
     /// Ends sessions, all at once (one whose exchange is slow to end delays no other): `gone`

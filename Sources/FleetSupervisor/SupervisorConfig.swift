@@ -49,9 +49,13 @@ public struct SupervisorConfig: Sendable {
 
     public init(sources: [SourceSpec]) { self.sources = sources }
 
-    /// One socket directory: `NAME.sock` (or as `naming` says), used as `connection` says.
-    public init(socketDirectory: String, naming: SocketNaming = SocketNaming(), connection: ConnectionMode = .exclusive) {
-        self.sources = [.directory(path: socketDirectory, naming: naming, connection: connection)]
+    /// One socket directory: `NAME.sock` (or as `naming` says), used as `connection` says, with
+    /// QMP monitors beside the sockets as `monitors` names them.
+    public init(
+        socketDirectory: String, naming: SocketNaming = SocketNaming(), connection: ConnectionMode = .exclusive,
+        monitors: MonitorNaming? = MonitorNaming()
+    ) {
+        self.sources = [.directory(path: socketDirectory, naming: naming, connection: connection, monitors: monitors)]
     }
 }
 

@@ -47,7 +47,11 @@ struct FleetdSettings {
                 guard let connection = ConnectionMode(rawValue: connectionText) else {
                     throw FleetdError("connection '\(connectionText)' is not one of \(ConnectionMode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                supervisor.sources.append(.directory(path: text(keys.socketDir), naming: SocketNaming(pattern: text(keys.socketPattern)), connection: connection))
+                let qmp = text(keys.qmpSocket)
+                let monitors = MonitorNaming(template: qmp)
+                guard monitors != nil || qmp.isEmpty else { throw FleetdError("qmpSocket '\(qmp)' needs {name} and no '/' (or is empty: no QMP)") }
+                supervisor.sources.append(
+                    .directory(path: text(keys.socketDir), naming: SocketNaming(pattern: text(keys.socketPattern)), connection: connection, monitors: monitors))
             case .proxmox:
                 supervisor.sources.append(.proxmox(ProxmoxPaths(socketDirectory: text(keys.proxmoxDir), configDirectory: text(keys.proxmoxConfigDir))))
             }

@@ -38,7 +38,7 @@ extension SourceSpec {
     /// The directories this source needs, for fleetd to check before it starts.
     var requiredDirectories: [(what: String, path: String)] {
         switch self {
-        case .directory(let path, _, _): [("socket directory", path)]
+        case .directory(let path, _, _, _): [("socket directory", path)]
         case .proxmox(let paths): [("Proxmox socket directory", paths.socketDirectory), ("Proxmox config directory", paths.configDirectory)]
         }
     }

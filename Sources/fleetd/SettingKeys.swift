@@ -33,6 +33,7 @@ enum SettingKeys {
     static let sources = Setting(key: "sources", defaultValue: .text(FleetdSourceKind.sockets.rawValue))
     static let socketDir = Setting(key: "socketDir", defaultValue: .text("/run/fleet/vms"))
     static let socketPattern = Setting(key: "socketPattern", defaultValue: .text(SocketNaming.defaultPattern))
+    static let qmpSocket = Setting(key: "qmpSocket", defaultValue: .text(MonitorNaming.defaultTemplate))
     static let connection = Setting(key: "connection", defaultValue: .text(ConnectionMode.exclusive.rawValue))
     static let proxmoxDir = Setting(key: "proxmox.dir", defaultValue: .text(ProxmoxPaths.defaultSocketDirectory))
     static let proxmoxConfigDir = Setting(key: "proxmox.configDir", defaultValue: .text(ProxmoxPaths.defaultConfigDirectory))
@@ -68,7 +69,7 @@ enum SettingKeys {
 
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
-        [sources, socketDir, socketPattern, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
+        [sources, socketDir, socketPattern, qmpSocket, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
          missThreshold, bootGrace, flapChanges, flapWindow, flapStable, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }

@@ -75,6 +75,7 @@ struct SessionMachineTests {
             .socketAppeared, .socketRemoved, .connectStarted, .connectFailed("x"), .connected, .synced,
             .desynchronized("x"), .heartbeatOK, .heartbeatMissed("x"), .frozenDetected, .thawDetected, .disconnected("x"),
             .bootStarted, .bootGraceEnded("x"), .stabilityCheck,
+            .runState(.paused("x")), .runState(.stopped("x")), .runState(.running), .runState(.unknown("x")),
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
@@ -89,8 +90,9 @@ struct SessionMachineTests {
                     // A change of state, or (while flapping) a new reason for the same one.
                     #expect(transition.from == before && !transition.reason.isEmpty)
                     #expect(transition.to == machine.shownState)
-                    #expect(transition.changesState || machine.flapping)
+                    #expect(transition.changesState || machine.flapping || machine.halted)
                 }
+                #expect(machine.halted == [.paused, .stopped].contains(machine.state))
                 #expect(machine.state != .frozen || machine.frozen)
                 #expect(machine.shownState != .flapping || machine.flapping)
             }

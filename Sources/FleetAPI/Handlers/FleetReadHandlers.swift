@@ -22,12 +22,13 @@ extension ControlAPI {
         let snapshot = FleetSnapshot(try await reader.listingFacts(all ? .all : .attention(limit: limit)))
         let total = counts.values.reduce(0, +)
         let attention = total - (counts[.responsive] ?? 0)
+        func count(_ state: VMState) -> Int { counts[state] ?? 0 }
+        let byState = Components.Schemas.StateCounts(
+            disconnected: count(.disconnected), connecting: count(.connecting), syncing: count(.syncing), responsive: count(.responsive),
+            unresponsive: count(.unresponsive), frozen: count(.frozen), gone: count(.gone), locked: count(.locked), disabled: count(.disabled),
+            booting: count(.booting), flapping: count(.flapping), paused: count(.paused), stopped: count(.stopped))
         let status = Components.Schemas.FleetStatus(
-            generatedAt: Date(), total: total,
-            counts: .init(
-                disconnected: counts[.disconnected] ?? 0, connecting: counts[.connecting] ?? 0, syncing: counts[.syncing] ?? 0,
-                responsive: counts[.responsive] ?? 0, unresponsive: counts[.unresponsive] ?? 0, frozen: counts[.frozen] ?? 0,
-                gone: counts[.gone] ?? 0, locked: counts[.locked] ?? 0, disabled: counts[.disabled] ?? 0, booting: counts[.booting] ?? 0, flapping: counts[.flapping] ?? 0),
+            generatedAt: Date(), total: total, counts: byState,
             vms: snapshot.vms.map(snapshot.summary),
             omitted: all ? 0 : max(0, attention - snapshot.vms.count))
         return .ok(.init(body: .json(status)))

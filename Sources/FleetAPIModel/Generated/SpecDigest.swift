@@ -1,4 +1,4 @@
 // Written by scripts/generate-openapi: the SHA-256 of docs/openapi.yaml this code came from.
 public enum OpenAPISpec {
-    public static let sha256 = "3387497364401cda7c427b3f9ed075720295d65bbf98626bd008f4a4076164ef"
+    public static let sha256 = "6aac851a946d6da6952cdb8ee44eeb73f85ed2e7e91eed78f32f0044957ad269"
 }

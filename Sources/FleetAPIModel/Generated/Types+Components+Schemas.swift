@@ -125,7 +125,7 @@ extension Components {
             case operate = "operate"
             case admin = "admin"
         }
-        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config); booting (the VM has just started and its agent has not answered yet: not unresponsive until the boot grace has passed); flapping (it went between responsive and not too often lately, and stays flapping until it has been stable a while).
+        /// disconnected, connecting, syncing: on the way to the agent; responsive; unresponsive (heartbeats missed); frozen (its file systems are); gone (no source reports it); locked (Proxmox holds a lock on it: fleetd sends it nothing); disabled (its guest agent is off in its config, or it has no config); booting (the VM has just started and its agent has not answered yet: not unresponsive until the boot grace has passed); flapping (it went between responsive and not too often lately, and stays flapping until it has been stable a while); paused (its CPUs do not run — paused by its operator or a migration, an I/O error, suspended to RAM — as QMP or libvirt says: no heartbeat is missed and no command sent meanwhile); stopped (it does not run at all: shut down, crashed, a libvirt domain shut off).
         ///
         /// - Remark: Generated from `#/components/schemas/VMState`.
         @frozen public enum VMState: String, Codable, Hashable, Sendable, CaseIterable {
@@ -140,6 +140,8 @@ extension Components {
             case disabled = "disabled"
             case booting = "booting"
             case flapping = "flapping"
+            case paused = "paused"
+            case stopped = "stopped"
         }
         /// - Remark: Generated from `#/components/schemas/Caller`.
         public struct Caller: Codable, Hashable, Sendable {
@@ -200,6 +202,10 @@ extension Components {
             public var booting: Swift.Int
             /// - Remark: Generated from `#/components/schemas/StateCounts/flapping`.
             public var flapping: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/paused`.
+            public var paused: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StateCounts/stopped`.
+            public var stopped: Swift.Int
             /// Creates a new `StateCounts`.
             ///
             /// - Parameters:
@@ -214,6 +220,8 @@ extension Components {
             ///   - disabled:
             ///   - booting:
             ///   - flapping:
+            ///   - paused:
+            ///   - stopped:
             public init(
                 disconnected: Swift.Int,
                 connecting: Swift.Int,
@@ -225,7 +233,9 @@ extension Components {
                 locked: Swift.Int,
                 disabled: Swift.Int,
                 booting: Swift.Int,
-                flapping: Swift.Int
+                flapping: Swift.Int,
+                paused: Swift.Int,
+                stopped: Swift.Int
             ) {
                 self.disconnected = disconnected
                 self.connecting = connecting
@@ -238,6 +248,8 @@ extension Components {
                 self.disabled = disabled
                 self.booting = booting
                 self.flapping = flapping
+                self.paused = paused
+                self.stopped = stopped
             }
             public enum CodingKeys: String, CodingKey {
                 case disconnected
@@ -251,6 +263,8 @@ extension Components {
                 case disabled
                 case booting
                 case flapping
+                case paused
+                case stopped
             }
         }
         /// - Remark: Generated from `#/components/schemas/FleetStatus`.

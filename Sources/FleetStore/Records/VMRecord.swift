@@ -13,6 +13,12 @@ public enum VMState: String, Sendable, CaseIterable, Codable, DatabaseValueConve
     case booting
     /// It went between responsive and not too often lately: shown so until it has been stable.
     case flapping
+    /// The VM's CPUs do not run (paused by its operator, a migration, an I/O error, or suspended
+    /// to RAM), as QMP or libvirt says: no heartbeat is missed and no command is sent meanwhile.
+    case paused
+    /// The VM does not run at all (shut down, crashed, a libvirt domain shut off): supervised
+    /// again when it starts.
+    case stopped
 }
 
 /// One row of the `vm` table.

@@ -10,13 +10,18 @@ public struct DiscoveredVM: Sendable, Equatable {
     public var vmid: Int64?
     /// Why fleetd sends the VM nothing now; nil when it supervises it.
     public var hold: VMHold?
+    /// The VM's QMP monitor socket, where fleetd may follow its run state (bare QEMU only).
+    public var monitorPath: String?
 
-    public init(name: String, socketPath: String, connection: ConnectionMode, vmid: Int64? = nil, hold: VMHold? = nil) {
+    public init(
+        name: String, socketPath: String, connection: ConnectionMode, vmid: Int64? = nil, hold: VMHold? = nil, monitorPath: String? = nil
+    ) {
         self.name = name
         self.socketPath = socketPath
         self.connection = connection
         self.vmid = vmid
         self.hold = hold
+        self.monitorPath = monitorPath
     }
 
     /// Two reports of one VM lead to the same session only when its agent is reached the same way.

@@ -10,20 +10,31 @@ public enum SocketDirectory {
     /// type decides where the file system gives one: fleetd rescans every 30 s, and a `stat` per
     /// socket (with Foundation's listing) was most of a rescan's cost at 10,000 VMs.
     public static func scan(_ directory: String, naming: SocketNaming = SocketNaming()) -> [String: String] {
-        var result: [String: String] = [:]
+        scan(directory, naming: naming, monitors: nil).sockets
+    }
+
+    /// The agent sockets and, in the same pass, the QMP monitor sockets `monitors` names (VM
+    /// name → path): a VM's monitor is used only when it is there.
+    public static func scan(_ directory: String, naming: SocketNaming, monitors: MonitorNaming?) -> (sockets: [String: String], monitors: [String: String]) {
+        var sockets: [String: String] = [:]
+        var monitorSockets: [String: String] = [:]
         DirectoryEntries.forEach(in: directory) { entryName, type in
-            guard let name = naming.vmName(forEntry: entryName) else { return }
-            let path = directory + "/" + entryName
-            if type == Int32(DT_SOCK) {
-                result[name] = path
-                return
+            if let name = naming.vmName(forEntry: entryName) {
+                let path = directory + "/" + entryName
+                if isSocket(path, type: type) { sockets[name] = path }
+            } else if let name = monitors?.vmName(forEntry: entryName) {
+                let path = directory + "/" + entryName
+                if isSocket(path, type: type) { monitorSockets[name] = path }
             }
-            guard type == Int32(DT_LNK) || type == Int32(DT_UNKNOWN) else { return }
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return }
-            result[name] = path
         }
-        return result
+        return (sockets, monitorSockets.filter { sockets[$0.key] != nil })
+    }
+
+    private static func isSocket(_ path: String, type: Int32) -> Bool {
+        if type == Int32(DT_SOCK) { return true }
+        guard type == Int32(DT_LNK) || type == Int32(DT_UNKNOWN) else { return false }
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
     }
 }
 
@@ -44,7 +55,9 @@ public final class SocketDirectoryWatcher: Sendable {
     private let fd: Int32
     private let watch: Int32
 
-    public init(directory: String, naming: SocketNaming = SocketNaming()) throws {
+    /// `monitors`: QMP sockets' appearing counts as a change too (a VM's monitor may be made
+    /// just after its agent socket).
+    public init(directory: String, naming: SocketNaming = SocketNaming(), monitors: MonitorNaming? = nil) throws {
         var watch: Int32 = -1
         let fd = directory.withCString { fleet_inotify_watch_directory($0, &watch) }
         guard fd >= 0 else {
@@ -56,7 +69,7 @@ public final class SocketDirectoryWatcher: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Change.self, bufferingPolicy: .bufferingNewest(65536))
         changes = stream
         let thread = Thread {
-            Self.readEvents(fd: fd, directory: directory, naming: naming, continuation: continuation)
+            Self.readEvents(fd: fd, directory: directory, naming: naming, monitors: monitors, continuation: continuation)
             close(fd)
             continuation.finish()
         }
@@ -68,7 +81,9 @@ public final class SocketDirectoryWatcher: Sendable {
         _ = fleet_inotify_unwatch(fd, watch)
     }
 
-    private static func readEvents(fd: Int32, directory: String, naming: SocketNaming, continuation: AsyncStream<Change>.Continuation) {
+    private static func readEvents(
+        fd: Int32, directory: String, naming: SocketNaming, monitors: MonitorNaming?, continuation: AsyncStream<Change>.Continuation
+    ) {
         let created = fleet_in_created(), deleted = fleet_in_deleted(), gone = fleet_in_gone(), ended = fleet_in_ignored()
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
@@ -92,7 +107,7 @@ public final class SocketDirectoryWatcher: Sendable {
                     if mask & ended != 0 { return }  // stop(), or the directory itself went away
                     continue
                 }
-                guard let name = naming.vmName(forEntry: entry) else { continue }
+                guard let name = naming.vmName(forEntry: entry) ?? monitors?.vmName(forEntry: entry) else { continue }
                 if mask & created != 0 {
                     continuation.yield(.appeared(name: name, path: directory + "/" + entry))
                 } else if mask & deleted != 0 {

@@ -17,15 +17,16 @@ public protocol SourceWatch: Sendable {
 
 /// What a fleetd is configured to supervise, one entry per source.
 public enum SourceSpec: Sendable, Equatable {
-    /// Agent sockets in one directory, named and used as the fields say.
-    case directory(path: String, naming: SocketNaming, connection: ConnectionMode)
+    /// Agent sockets in one directory, named and used as the fields say; QMP monitors beside
+    /// them as `monitors` names them (nil: none).
+    case directory(path: String, naming: SocketNaming, connection: ConnectionMode, monitors: MonitorNaming? = nil)
     /// Proxmox VE: `VMID.qga` sockets (shared with Proxmox) and `VMID.conf` configs.
     case proxmox(ProxmoxPaths)
 
     func makeSource(config: SupervisorConfig) -> any VMSource {
         switch self {
-        case .directory(let path, let naming, let connection):
-            SocketDirectorySource(directory: path, naming: naming, connection: connection)
+        case .directory(let path, let naming, let connection, let monitors):
+            SocketDirectorySource(directory: path, naming: naming, connection: connection, monitors: monitors)
         case .proxmox(let paths):
             ProxmoxSource(paths: paths, pollInterval: config.proxmoxConfigPoll)
         }

@@ -11,6 +11,8 @@ struct ExecDriver {
     let store: FleetStore
     let link: any AgentLink
     let completions: ExecCompletions
+    /// Returns once the VM runs: a paused VM is sent no status poll (its exec's time still runs).
+    var waitWhileHalted: @Sendable () async -> Void = {}
 
     func drive(_ record: ExecRecord) async {
         var record = record
@@ -66,6 +68,7 @@ struct ExecDriver {
         let deadline = (record.startedAt ?? record.requestedAt) + record.timeoutMs
         var delay = Duration.milliseconds(10)
         while true {
+            await waitWhileHalted()
             let status: GuestExecStatus
             do {
                 status = try await link.call(GuestExecStatusCommand.self, GuestExecStatusArguments(pid: pid), within: .long)

@@ -28,6 +28,8 @@ public enum SessionEvent: Sendable, Equatable {
     /// Another client holds a shared agent socket: nothing was asked, so nothing was missed.
     case agentBusy
     case disconnected(String)
+    /// QMP or libvirt said whether the VM runs. While it does not, the agent is not judged.
+    case runState(RunState)
 }
 
 /// A change of state with the reason to record; `from == to` when only the reason changed
@@ -43,7 +45,8 @@ public struct SessionTransition: Sendable, Equatable {
 /// The per-VM state machine, without I/O: feed it events, record the transitions it returns.
 /// A single missed heartbeat does not flip the state; `missThreshold` consecutive ones make the
 /// VM unresponsive — or `booting`, while a VM that has just started waits out its boot grace —
-/// and only an answered heartbeat (not a resync) makes it responsive again.
+/// and only an answered heartbeat (not a resync) makes it responsive again. A VM that does not
+/// run (paused, stopped: `halted`) is shown so, and nothing its agent does or does not do counts.
 public struct SessionMachine: Sendable, Equatable {
     public private(set) var state: SessionState
     public private(set) var consecutiveMisses = 0
@@ -55,6 +58,11 @@ public struct SessionMachine: Sendable, Equatable {
     /// It went between responsive and not too often (`FlapWindow`): shown `flapping` until stable.
     public private(set) var flapping = false
     public private(set) var flaps: FlapWindow
+    /// The VM does not run (QMP or libvirt says it is paused or stopped).
+    public private(set) var halted = false
+    /// Whether the agent answered when last judged (`judgement`): flaps are counted between
+    /// judgements only, so a pause and the resync after it are no ups and downs.
+    private var judgedUp = false
     public let missThreshold: Int
 
     public static let busyReason = "agent busy with another client"
@@ -72,16 +80,28 @@ public struct SessionMachine: Sendable, Equatable {
     }
 
     static let flappable: Set<SessionState> = [.responsive, .unresponsive, .disconnected, .connecting, .syncing]
-    /// The agent answers: a freeze and its thaw (a backup's) are not ups and downs.
-    static let up: Set<SessionState> = [.responsive, .frozen]
+
+    /// Whether a state says the agent answers (a freeze and its thaw, a backup's, are not ups
+    /// and downs), does not, or neither (on the way, or the VM does not run).
+    static func judgement(_ state: SessionState) -> Bool? {
+        switch state {
+        case .responsive, .frozen: true
+        case .unresponsive, .disconnected: false
+        default: nil
+        }
+    }
 
     /// Applies an event at `now`; returns the transition to record, if any — between shown
     /// states, so that a flapping VM's ups and downs only restate its reason.
     public mutating func apply(_ event: SessionEvent, at now: ContinuousClock.Instant = .now) -> SessionTransition? {
         let shownBefore = shownState
-        let wasUp = Self.up.contains(state)
-        let underlying = applyToState(event)
-        if wasUp != Self.up.contains(state), flaps.cross(at: now), !flapping, Self.flappable.contains(state) {
+        let underlying = halted ? applyWhileHalted(event) : applyToState(event)
+        var crossed = false
+        if let up = Self.judgement(state), up != judgedUp {
+            judgedUp = up
+            crossed = true
+        }
+        if crossed, flaps.cross(at: now), !flapping, Self.flappable.contains(state) {
             flapping = true
             busy = false
             return SessionTransition(from: shownBefore, to: .flapping, reason: "flapping: \(flaps.summary) (now \(state.rawValue): \(underlying?.reason ?? ""))")
@@ -167,7 +187,43 @@ public struct SessionMachine: Sendable, Equatable {
             guard state != .gone, state != .disconnected else { return nil }
             consecutiveMisses = 0
             return move(to: .disconnected, reason)
+        case .runState(let run):
+            guard state != .gone else { return nil }
+            switch run {
+            case .running, .unknown: return nil
+            case .paused(let why): return halt(.paused, why)
+            case .stopped(let why): return halt(.stopped, why)
+            }
         }
+    }
+
+    /// While the VM does not run only its run state, its socket and what is remembered for
+    /// later (frozen, just booted) count; no miss, answer or reconnect changes anything.
+    private mutating func applyWhileHalted(_ event: SessionEvent) -> SessionTransition? {
+        switch event {
+        case .runState(.paused(let why)): return halt(.paused, why)
+        case .runState(.stopped(let why)): return halt(.stopped, why)
+        case .runState(let run):
+            halted = false
+            let why = if case .unknown(let reason) = run { reason } else { state == .paused ? "resumed" : "started" }
+            return move(to: .syncing, "\(why); resyncing")
+        case .socketRemoved:
+            halted = false
+            return move(to: .gone, "socket removed")
+        case .frozenDetected: frozen = true
+        case .thawDetected: frozen = false
+        case .bootStarted: booting = true
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func halt(_ next: SessionState, _ reason: String) -> SessionTransition? {
+        halted = true
+        consecutiveMisses = 0
+        if next == .stopped { booting = false }
+        guard next != state else { return SessionTransition(from: state, to: state, reason: reason) }
+        return move(to: next, reason)
     }
 
     /// An answer after a busy spell: the reason says the agent answers again.

@@ -28,7 +28,7 @@ extension VMSession {
 
     private func startDriving(_ record: ExecRecord, _ link: any AgentLink) {
         guard drivingExecs.insert(record.id).inserted else { return }
-        let driver = ExecDriver(store: store, link: link, completions: completions)
+        let driver = ExecDriver(store: store, link: link, completions: completions) { [weak self] in await self?.waitWhileHalted() }
         Task {
             await driver.drive(record)
             self.finishedDriving(record.id)

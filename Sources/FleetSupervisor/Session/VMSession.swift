@@ -40,6 +40,14 @@ public actor VMSession {
     var bootGraceTimer: Task<Void, Never>?
     /// Tells a flapping VM's machine when it may have been stable long enough (`followFlapping`).
     var flapTimer: Task<Void, Never>?
+    /// Follows the VM's run state (QMP, libvirt), when something tells it (`followRunState`).
+    var runStateTask: Task<Void, Never>?
+    /// The run state last reported; nil until the first report.
+    var lastRunState: RunState?
+    /// Tasks waiting for the run state to change (`waitWhileHalted`).
+    var runStateWaiters: [AsyncStream<Void>.Continuation] = []
+    /// The steady state's heartbeat events; finished to end it at once (the VM was paused).
+    var steadyEvents: AsyncStream<HeartbeatEvent>.Continuation?
 
     public var state: SessionState { machine.state }
 
@@ -69,16 +77,21 @@ public actor VMSession {
 
     // MARK: Lifecycle
 
-    /// Runs until the task is cancelled or the VM goes away.
-    public func run() async {
+    /// Runs until the task is cancelled or the VM goes away; `runState` tells whether the VM
+    /// runs, where something can (nil: its agent alone is judged).
+    public func run(runState feed: (any RunStateFeed)? = nil) async {
         await apply(.socketAppeared)
         await noteBoot()
+        if let feed { await followRunState(feed) }
         defer {
             bootGraceTimer?.cancel()
             flapTimer?.cancel()
+            runStateTask?.cancel()
         }
         var backoff = config.backoffInitial
         while !Task.isCancelled && !removed {
+            await waitWhileHalted()
+            guard !Task.isCancelled && !removed else { break }
             await apply(.connectStarted)
             do {
                 let link = try await endpoint.open()
@@ -111,9 +124,14 @@ public actor VMSession {
     /// missed heartbeats say `booting` until the grace has passed or the agent answers.
     private func noteBoot() async {
         guard let started = endpoint.startedAt() else { return }
-        let age = Duration.milliseconds(Date().millis - started.millis)
+        await startBootGrace(age: .milliseconds(Date().millis - started.millis))
+    }
+
+    /// The VM started `age` ago (just now, after a reset): booting until the grace has passed.
+    func startBootGrace(age: Duration) async {
         guard age >= .zero, age < config.bootGrace else { return }
         await apply(.bootStarted)
+        bootGraceTimer?.cancel()
         let grace = config.bootGrace
         bootGraceTimer = Task { [sleeper] in
             await sleeper.sleep(for: grace - age)
@@ -132,6 +150,10 @@ public actor VMSession {
     /// Linked: sync, learn, collect, then heartbeat until the link ends.
     private func serve(_ link: any AgentLink) async {
         while !Task.isCancelled && !removed && link.isOpen {
+            // Nothing is sent to a VM that does not run; after a resume this resyncs at once
+            // (and the inventory round after it measures the clock's drift again).
+            await waitWhileHalted()
+            guard !Task.isCancelled && !removed && link.isOpen else { return }
             do {
                 FleetMetrics.resyncs.increment()
                 try await link.synchronize()
@@ -180,7 +202,10 @@ public actor VMSession {
 
     /// Heartbeats and inventory (on its own schedule) until something requires a resync (thrown).
     private func steadyState(_ link: any AgentLink) async throws {
+        // Paused while it synced: no heartbeat starts.
+        if machine.halted { throw AgentConnectionError.interrupted }
         let (events, continuation) = AsyncStream.makeStream(of: HeartbeatEvent.self)
+        steadyEvents = continuation
         let monitor = HeartbeatMonitor(vmID: vmID, writer: writer, events: continuation)
         let heartbeat = HeartbeatSchedule(
             interval: config.heartbeatInterval.timeAmount, timeout: config.commandTimeout.timeAmount, report: monitor.report)
@@ -189,6 +214,7 @@ public actor VMSession {
         if polled == nil { link.startHeartbeat(heartbeat) }
         let inventory = Task { await self.inventoryLoop(link) }
         defer {
+            steadyEvents = nil
             inventory.cancel()
             polled?.cancel()
             if polled == nil { link.stopHeartbeat() }

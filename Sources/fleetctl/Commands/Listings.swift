@@ -74,8 +74,8 @@ struct Status: AsyncParsableCommand {
     static func summaryLine(_ status: Components.Schemas.FleetStatus) -> String {
         let c = status.counts
         let parts = [("responsive", c.responsive), ("unresponsive", c.unresponsive), ("frozen", c.frozen), ("syncing", c.syncing),
-                     ("connecting", c.connecting), ("disconnected", c.disconnected), ("locked", c.locked), ("disabled", c.disabled), ("booting", c.booting), ("flapping", c.flapping),
-                     ("gone", c.gone)]
+                     ("connecting", c.connecting), ("disconnected", c.disconnected), ("locked", c.locked), ("disabled", c.disabled),
+                     ("booting", c.booting), ("flapping", c.flapping), ("paused", c.paused), ("stopped", c.stopped), ("gone", c.gone)]
             .filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }
         let noun = status.total == 1 ? "VM" : "VMs"
         return parts.isEmpty ? "\(status.total) \(noun)" : "\(status.total) \(noun): " + parts.joined(separator: ", ")

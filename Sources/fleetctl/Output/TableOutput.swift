@@ -32,8 +32,8 @@ enum TableOutput {
         case "responsive": code = "32"
         case "frozen": code = "36"
         case "unresponsive", "flapping": code = "31"
-        case "gone", "disabled": code = "90"
-        case "locked": code = "35"
+        case "gone", "disabled", "stopped": code = "90"
+        case "locked", "paused": code = "35"
         default: code = "33"
         }
         return "\u{1B}[\(code)m\(state)\u{1B}[0m"

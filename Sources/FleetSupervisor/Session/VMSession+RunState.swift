@@ -1,0 +1,51 @@
+/// The session's side of run state: whether the VM runs decides whether anything is sent.
+extension VMSession {
+    /// Follows `feed` from now on (replacing any feed followed before). At start a session waits
+    /// briefly for the first report, so that a VM found paused is not sent a sync first.
+    public func followRunState(_ feed: any RunStateFeed) async {
+        runStateTask?.cancel()
+        runStateTask = Task { await feed.follow { await self.runStateReported($0) } }
+        guard lastRunState == nil else { return }
+        await waitForRunStateChange(atMost: Self.firstRunStateWait)
+    }
+
+    static var firstRunStateWait: Duration { .seconds(2) }
+
+    /// A report from the feed: a change of run state, or a reset (the guest reboots).
+    func runStateReported(_ report: RunStateReport) async {
+        switch report {
+        case .reset:
+            // The guest reboots: its agent is away until it has booted again, and that is not a
+            // hang, for as long as a boot may take.
+            await startBootGrace(age: .zero)
+        case .state(let run):
+            guard run != lastRunState else { return }
+            lastRunState = run
+            let wasHalted = machine.halted
+            await apply(.runState(run))
+            // Paused: heartbeats and inventory stop now, not after the next miss.
+            if machine.halted && !wasHalted { steadyEvents?.finish() }
+            for waiter in runStateWaiters { waiter.finish() }
+            runStateWaiters.removeAll()
+        }
+    }
+
+    /// Returns once the VM runs (at once when it does), or the task is cancelled.
+    func waitWhileHalted() async {
+        while machine.halted && !Task.isCancelled {
+            await waitForRunStateChange(atMost: nil)
+        }
+    }
+
+    /// Waits for the next run-state report, at most `limit` (nil: as long as it takes).
+    private func waitForRunStateChange(atMost limit: Duration?) async {
+        let (changed, waiter) = AsyncStream.makeStream(of: Void.self)
+        runStateWaiters.append(waiter)
+        let timer = limit.map { limit in Task { [sleeper] in
+            await sleeper.sleep(for: limit)
+            waiter.finish()
+        } }
+        for await _ in changed {}
+        timer?.cancel()
+    }
+}
