@@ -40,7 +40,7 @@ public enum ControlClientError: Error, CustomStringConvertible {
             switch payload.error {
             case .forbidden: 4
             case .notFound: 5
-            case .unreachable: 6
+            case .unreachable, .conflict: 6
             case .agentError: 7
             case .timeout: 8
             case .badRequest: 2

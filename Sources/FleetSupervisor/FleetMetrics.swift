@@ -14,6 +14,11 @@ enum FleetMetrics {
     static let oversizedReplies = Counter(label: "fleet_replies_dropped_total", dimensions: [("reason", "oversized")])
     static let malformedReplies = Counter(label: "fleet_replies_dropped_total", dimensions: [("reason", "malformed")])
 
+    /// Freezes that lasted longer than `freeze.maxSeconds`, and fleetd's own freezes it thawed
+    /// at their deadline.
+    static let freezesOverdue = Counter(label: "fleet_freezes_overdue_total")
+    static let freezesThawedAtDeadline = Counter(label: "fleet_freezes_thawed_at_deadline_total")
+
     /// Exchanges on a shared socket that found another client holding the agent.
     static let agentBusy = Counter(label: "fleet_agent_busy_total")
 

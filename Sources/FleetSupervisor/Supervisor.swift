@@ -158,7 +158,8 @@ public actor Supervisor {
             let session = VMSession(
                 name: vm.name, vmID: id, endpoint: SocketEndpoint(path: vm.socketPath, connection: vm.connection, group: group, config: config),
                 config: config, store: store, writer: writer, inventoryGate: inventoryGate, completions: execCompletions,
-                sleeper: LoopSleeper(group: group), logger: logger, hasUnfinishedExecs: owed?.contains(id) ?? true)
+                sleeper: LoopSleeper(group: group), logger: logger, hasUnfinishedExecs: owed?.contains(id) ?? true,
+                autoThaw: vm.vmid == nil)
             let feed = runStateFeed(for: vm)
             let task = Task { await session.run(runState: feed) }
             sessions[vm.name] = Running(session: session, task: task, vm: vm)

@@ -32,6 +32,11 @@ public struct SupervisorConfig: Sendable {
     /// Reconnect backoff: doubles from `backoffInitial` to `backoffMax`, with ±25 % jitter.
     public var backoffInitial: Duration = .milliseconds(250)
     public var backoffMax: Duration = .seconds(30)
+    /// A VM frozen longer than this is flagged (`freeze.maxSeconds`).
+    public var freezeMax: Duration = .seconds(600)
+    /// fleetd thaws a freeze of its own this long after it, unless extended or the caller named
+    /// another deadline (`freeze.thawAfterSeconds`).
+    public var freezeThawAfter: Duration = .seconds(600)
     /// Safety-net rescan of every source (inotify and polls do the live work).
     public var rescanInterval: Duration = .seconds(30)
     /// How often each inventory item is refreshed while a VM is connected.

@@ -63,6 +63,8 @@ struct FleetdSettings {
         supervisor.bootGrace = seconds(keys.bootGrace)
         supervisor.flapPolicy = FlapWindow.Policy(
             changes: max(0, integer(keys.flapChanges)), window: seconds(keys.flapWindow), stableFor: seconds(keys.flapStable))
+        supervisor.freezeMax = max(.seconds(1), seconds(keys.freezeMax))
+        supervisor.freezeThawAfter = max(.seconds(1), seconds(keys.freezeThawAfter))
         supervisor.commandTimeout = seconds(keys.commandTimeout)
         supervisor.longCommandTimeout = seconds(keys.longCommandTimeout)
         supervisor.syncTimeout = seconds(keys.syncTimeout)

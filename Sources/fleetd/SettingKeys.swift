@@ -52,6 +52,8 @@ enum SettingKeys {
     static let flapChanges = Setting(key: "flapping.changes", defaultValue: .integer(base.flapPolicy.changes))
     static let flapWindow = Setting(key: "flapping.windowSeconds", defaultValue: .seconds(base.flapPolicy.window.seconds))
     static let flapStable = Setting(key: "flapping.stableSeconds", defaultValue: .seconds(base.flapPolicy.stableFor.seconds))
+    static let freezeMax = Setting(key: "freeze.maxSeconds", defaultValue: .seconds(base.freezeMax.seconds))
+    static let freezeThawAfter = Setting(key: "freeze.thawAfterSeconds", defaultValue: .seconds(base.freezeThawAfter.seconds))
     static let commandTimeout = Setting(key: "timeouts.commandSeconds", defaultValue: .seconds(base.commandTimeout.seconds))
     static let longCommandTimeout = Setting(key: "timeouts.longCommandSeconds", defaultValue: .seconds(base.longCommandTimeout.seconds))
     static let syncTimeout = Setting(key: "timeouts.syncSeconds", defaultValue: .seconds(base.syncTimeout.seconds))
@@ -70,7 +72,7 @@ enum SettingKeys {
     /// In config/fleetd.yaml's order.
     static var all: [Setting] {
         [sources, socketDir, socketPattern, qmpSocket, connection, proxmoxDir, proxmoxConfigDir, proxmoxPoll, database, controlSocket, logLevel, socketGroup, readGroup, operateGroup, adminGroup, heartbeatInterval,
-         missThreshold, bootGrace, flapChanges, flapWindow, flapStable, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
+         missThreshold, bootGrace, flapChanges, flapWindow, flapStable, freezeMax, freezeThawAfter, commandTimeout, longCommandTimeout, syncTimeout, syncResend, sharedSyncWait, backoffInitial, backoffMax, rescan,
          inventoryConcurrency] + InventoryItem.allCases.map(inventoryInterval) + [replyMaxBytes, retentionDays]
     }
 

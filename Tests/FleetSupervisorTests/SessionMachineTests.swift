@@ -76,6 +76,7 @@ struct SessionMachineTests {
             .desynchronized("x"), .heartbeatOK, .heartbeatMissed("x"), .frozenDetected, .thawDetected, .disconnected("x"),
             .bootStarted, .bootGraceEnded("x"), .stabilityCheck,
             .runState(.paused("x")), .runState(.stopped("x")), .runState(.running), .runState(.unknown("x")),
+            .frozenTooLong("x"), .thawedAtDeadline("x"),
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
@@ -90,7 +91,7 @@ struct SessionMachineTests {
                     // A change of state, or (while flapping) a new reason for the same one.
                     #expect(transition.from == before && !transition.reason.isEmpty)
                     #expect(transition.to == machine.shownState)
-                    #expect(transition.changesState || machine.flapping || machine.halted)
+                    #expect(transition.changesState || machine.flapping || machine.halted || machine.state == .frozen)
                 }
                 #expect(machine.halted == [.paused, .stopped].contains(machine.state))
                 #expect(machine.state != .frozen || machine.frozen)

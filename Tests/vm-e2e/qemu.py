@@ -1,5 +1,7 @@
 """One QEMU VM of the end-to-end test: TCG, the initramfs guest, its QGA chardev socket in the
-directory fleetd watches, a monitor socket for stop/cont, daemonized and stopped by its PID."""
+directory fleetd watches with a QMP monitor for fleetd beside it (NAME.qmp: its run state), a
+second QMP monitor and a human monitor for the test, daemonized and stopped by its PID."""
+import json
 import os
 import signal
 import socket
@@ -8,13 +10,16 @@ import time
 
 
 class VM:
-    def __init__(self, name, work, vm_dir, kernel, initrd, mac, ip, agent, smp=1, memory=256, fleet_port=False):
+    def __init__(self, name, work, vm_dir, kernel, initrd, mac, ip, agent, smp=1, memory=256, fleet_port=False, no_shutdown=False):
         self.name = name
         # With fleet_port, fleetd's socket (in its directory) is fleet-agent's own port
         # org.fleet.agent.0, and the standard port's socket is elsewhere, for another client.
         self.socket = os.path.join(vm_dir, name + ".sock")
         self.standard_socket = os.path.join(work, name + ".qga") if fleet_port else self.socket
         self.monitor = os.path.join(work, name + ".monitor")
+        # QMP serves one client per monitor: fleetd holds NAME.qmp, the test drives its own.
+        self.qmp_socket = os.path.join(vm_dir, name + ".qmp")
+        self.control_qmp = os.path.join(work, name + ".control.qmp")
         self.pidfile = os.path.join(work, name + ".pid")
         self.console = os.path.join(work, name + ".console")
         self.mac = mac
@@ -24,6 +29,8 @@ class VM:
             "qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", str(smp),
             "-nodefaults", "-no-user-config", "-M", "pc", "-display", "none",
             "-monitor", f"unix:{self.monitor},server=on,wait=off",
+            "-qmp", f"unix:{self.qmp_socket},server=on,wait=off",
+            "-qmp", f"unix:{self.control_qmp},server=on,wait=off",
             "-serial", f"file:{self.console}",
             "-kernel", f"/boot/vmlinuz-{kernel}", "-initrd", initrd,
             "-append", f"console=ttyS0 quiet panic=-1 fleet.host={name} fleet.ip={ip} fleet.agent={agent}",
@@ -35,6 +42,9 @@ class VM:
             "-device", f"virtio-net-pci,netdev=n0,mac={mac},romfile=",
             "-pidfile", self.pidfile, "-daemonize",
         ]
+        if no_shutdown:
+            # A guest that shuts down leaves QEMU running, its VM shut down, until a quit.
+            self.command += ["-no-shutdown"]
         if fleet_port:
             self.command += [
                 "-chardev", f"socket,path={self.socket},server=on,wait=off,id=fleet0",
@@ -84,6 +94,22 @@ class VM:
                     break
                 output += chunk
             return output.decode(errors="replace")
+
+    def qmp(self, command):
+        """Runs one QMP command (stop, cont, …) on the test's own monitor; returns its reply."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.control_qmp)
+            lines = s.makefile("rw")
+            json.loads(lines.readline())  # the greeting
+            for execute in ("qmp_capabilities", command):
+                lines.write(json.dumps({"execute": execute}) + "\n")
+                lines.flush()
+                while True:
+                    reply = json.loads(lines.readline())
+                    if "return" in reply or "error" in reply:
+                        break
+            return reply
 
     def stop(self):
         """Stops QEMU by its PID (SIGTERM, then SIGKILL)."""

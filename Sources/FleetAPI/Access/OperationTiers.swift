@@ -5,7 +5,7 @@ enum OperationTiers {
         "whoAmI": .none,
         "getStatus": .read, "listVMs": .read, "getVM": .read, "getHistory": .read,
         "listExecs": .read, "getExec": .read, "exportInventory": .read, "getMetrics": .read,
-        "pingVM": .operate, "getFreezeStatus": .operate, "freezeVM": .operate, "thawVM": .operate,
+        "pingVM": .operate, "getFreezeStatus": .operate, "freezeVM": .operate, "extendFreeze": .operate, "thawVM": .operate,
         "fstrimVM": .operate, "setTime": .operate, "shutdownVM": .operate,
         "startExec": .admin, "readFile": .admin, "writeFile": .admin, "setPassword": .admin,
         "getSSHKeys": .admin, "changeSSHKeys": .admin, "agentCommand": .admin, "listAudit": .admin,

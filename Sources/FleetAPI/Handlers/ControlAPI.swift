@@ -37,6 +37,8 @@ struct ControlAPI: APIProtocol {
         }
         do {
             return try await action(actions)
+        } catch let error as FreezeDeadlineRefused {
+            throw APIError(.conflict, .conflict, "VM '\(name)': \(error.reason)")
         } catch let error as AgentConnectionError {
             switch error {
             case .agent(let agentError): throw APIError.agent(name, agentError.errorClass.rawValue, agentError.desc)

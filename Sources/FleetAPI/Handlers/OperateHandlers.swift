@@ -16,9 +16,21 @@ extension ControlAPI {
 
     func freezeVM(_ input: Operations.FreezeVM.Input) async throws -> Operations.FreezeVM.Output {
         var mountpoints: [String]?
-        if case .json(let body) = input.body { mountpoints = body.mountpoints }
-        let count = try await withAgent(input.path.name) { [mountpoints] in try await $0.freeze(mountpoints: mountpoints) }
-        return .ok(.init(body: .json(.init(count: count))))
+        var thawAfter: Duration?
+        if case .json(let body) = input.body {
+            mountpoints = body.mountpoints
+            thawAfter = body.thawAfterSeconds.map { .seconds($0) }
+        }
+        let frozen = try await withAgent(input.path.name) { [mountpoints, thawAfter] in
+            try await $0.freeze(mountpoints: mountpoints, thawAfter: thawAfter)
+        }
+        return .ok(.init(body: .json(.init(count: frozen.count, thawBy: frozen.thawBy))))
+    }
+
+    func extendFreeze(_ input: Operations.ExtendFreeze.Input) async throws -> Operations.ExtendFreeze.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("a body with seconds is required") }
+        let thawBy = try await withAgent(input.path.name) { try await $0.extendFreeze(by: .seconds(body.seconds)) }
+        return .ok(.init(body: .json(.init(thawBy: thawBy))))
     }
 
     func thawVM(_ input: Operations.ThawVM.Input) async throws -> Operations.ThawVM.Output {

@@ -22,7 +22,7 @@ extension Components {
         public struct _Error: Codable, Hashable, Sendable {
             /// A stable code: `bad-request`, `forbidden`, `not-found`, `unreachable` (no session
             /// can carry the request now), `agent-error` (the agent answered with an error),
-            /// `timeout`, `internal`.
+            /// `timeout`, `internal`, `conflict` (the VM is not in the state the request needs).
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/Error/error`.
@@ -34,10 +34,11 @@ extension Components {
                 case agentError = "agent-error"
                 case timeout = "timeout"
                 case _internal = "internal"
+                case conflict = "conflict"
             }
             /// A stable code: `bad-request`, `forbidden`, `not-found`, `unreachable` (no session
             /// can carry the request now), `agent-error` (the agent answered with an error),
-            /// `timeout`, `internal`.
+            /// `timeout`, `internal`, `conflict` (the VM is not in the state the request needs).
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/Error/error`.
@@ -1244,30 +1245,82 @@ extension Components {
         public struct FreezeRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/FreezeRequest/mountpoints`.
             public var mountpoints: [Swift.String]?
+            /// fleetd thaws the VM this long after the freeze unless the deadline is extended (default freeze.thawAfterSeconds). Not for Proxmox VMs: their freezes are Proxmox's.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FreezeRequest/thawAfterSeconds`.
+            public var thawAfterSeconds: Swift.Int64?
             /// Creates a new `FreezeRequest`.
             ///
             /// - Parameters:
             ///   - mountpoints:
-            public init(mountpoints: [Swift.String]? = nil) {
+            ///   - thawAfterSeconds: fleetd thaws the VM this long after the freeze unless the deadline is extended (default freeze.thawAfterSeconds). Not for Proxmox VMs: their freezes are Proxmox's.
+            public init(
+                mountpoints: [Swift.String]? = nil,
+                thawAfterSeconds: Swift.Int64? = nil
+            ) {
                 self.mountpoints = mountpoints
+                self.thawAfterSeconds = thawAfterSeconds
             }
             public enum CodingKeys: String, CodingKey {
                 case mountpoints
+                case thawAfterSeconds
             }
         }
         /// - Remark: Generated from `#/components/schemas/FreezeCount`.
         public struct FreezeCount: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/FreezeCount/count`.
             public var count: Swift.Int64
+            /// When fleetd thaws the VM unless extended (absent where fleetd never thaws on its own).
+            ///
+            /// - Remark: Generated from `#/components/schemas/FreezeCount/thawBy`.
+            public var thawBy: Foundation.Date?
             /// Creates a new `FreezeCount`.
             ///
             /// - Parameters:
             ///   - count:
-            public init(count: Swift.Int64) {
+            ///   - thawBy: When fleetd thaws the VM unless extended (absent where fleetd never thaws on its own).
+            public init(
+                count: Swift.Int64,
+                thawBy: Foundation.Date? = nil
+            ) {
                 self.count = count
+                self.thawBy = thawBy
             }
             public enum CodingKeys: String, CodingKey {
                 case count
+                case thawBy
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/FreezeExtension`.
+        public struct FreezeExtension: Codable, Hashable, Sendable {
+            /// The new deadline, from now.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FreezeExtension/seconds`.
+            public var seconds: Swift.Int64
+            /// Creates a new `FreezeExtension`.
+            ///
+            /// - Parameters:
+            ///   - seconds: The new deadline, from now.
+            public init(seconds: Swift.Int64) {
+                self.seconds = seconds
+            }
+            public enum CodingKeys: String, CodingKey {
+                case seconds
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/FreezeDeadline`.
+        public struct FreezeDeadline: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/FreezeDeadline/thawBy`.
+            public var thawBy: Foundation.Date
+            /// Creates a new `FreezeDeadline`.
+            ///
+            /// - Parameters:
+            ///   - thawBy:
+            public init(thawBy: Foundation.Date) {
+                self.thawBy = thawBy
+            }
+            public enum CodingKeys: String, CodingKey {
+                case thawBy
             }
         }
         /// - Remark: Generated from `#/components/schemas/FstrimRequest`.

@@ -1271,6 +1271,164 @@ public enum Operations {
             }
         }
     }
+    /// Moves the deadline of a freeze fleetd issued (fleetd thaws the VM when it passes).
+    ///
+    /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/extend`.
+    /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)`.
+    public enum ExtendFreeze {
+        public static let id: Swift.String = "extendFreeze"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/path`.
+            public struct Path: Sendable, Hashable {
+                /// The VM's name (its socket file name without `.sock`).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/path/name`.
+                public var name: Components.Parameters.VMName
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - name: The VM's name (its socket file name without `.sock`).
+                public init(name: Components.Parameters.VMName) {
+                    self.name = name
+                }
+            }
+            public var path: Operations.ExtendFreeze.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExtendFreeze.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExtendFreeze.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ExtendFreeze.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.FreezeExtension)
+            }
+            public var body: Operations.ExtendFreeze.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            public init(
+                path: Operations.ExtendFreeze.Input.Path,
+                headers: Operations.ExtendFreeze.Input.Headers = .init(),
+                body: Operations.ExtendFreeze.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.FreezeDeadline)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.FreezeDeadline {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ExtendFreeze.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                public init(body: Operations.ExtendFreeze.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The new deadline.
+            ///
+            /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ExtendFreeze.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ExtendFreeze.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Something went wrong; `error` says what kind of thing.
+            ///
+            /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
     /// guest-fsfreeze-thaw.
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/thaw`.

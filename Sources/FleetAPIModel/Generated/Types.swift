@@ -59,6 +59,11 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/freeze`.
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/freeze/post(freezeVM)`.
     func freezeVM(_ input: Operations.FreezeVM.Input) async throws -> Operations.FreezeVM.Output
+    /// Moves the deadline of a freeze fleetd issued (fleetd thaws the VM when it passes).
+    ///
+    /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/extend`.
+    /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)`.
+    func extendFreeze(_ input: Operations.ExtendFreeze.Input) async throws -> Operations.ExtendFreeze.Output
     /// guest-fsfreeze-thaw.
     ///
     /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/thaw`.
@@ -244,6 +249,21 @@ extension APIProtocol {
         body: Operations.FreezeVM.Input.Body? = nil
     ) async throws -> Operations.FreezeVM.Output {
         try await freezeVM(Operations.FreezeVM.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Moves the deadline of a freeze fleetd issued (fleetd thaws the VM when it passes).
+    ///
+    /// - Remark: HTTP `POST /v1/vms/{name}/fsfreeze/extend`.
+    /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)`.
+    public func extendFreeze(
+        path: Operations.ExtendFreeze.Input.Path,
+        headers: Operations.ExtendFreeze.Input.Headers = .init(),
+        body: Operations.ExtendFreeze.Input.Body
+    ) async throws -> Operations.ExtendFreeze.Output {
+        try await extendFreeze(Operations.ExtendFreeze.Input(
             path: path,
             headers: headers,
             body: body

@@ -4,8 +4,9 @@ import QGA
 
 /// A bare QEMU VM's run state from its QMP monitor: `query-status` at connect, then the events
 /// that change it (STOP, RESUME, SHUTDOWN, RESET, SUSPEND, WAKEUP, GUEST_PANICKED). A lost
-/// monitor is reported `unknown` and connected again with a growing delay, until its socket is
-/// gone (QEMU removes it when it exits).
+/// monitor is reported `unknown` and connected again with a growing delay. When its socket is
+/// gone, QEMU has exited (it removes the socket then): the feed ends without a word, as the VM's
+/// agent socket going says the rest.
 public struct QMPRunStateFeed: RunStateFeed {
     public let path: String
     let group: any EventLoopGroup
@@ -28,20 +29,27 @@ public struct QMPRunStateFeed: RunStateFeed {
             let ending: String
             do {
                 try await QMPMonitor.withConnection(path: path, group: group, timeout: timeout.timeAmount) { monitor in
-                    await report(.state(try await Self.status(&monitor)))
+                    var last = try await Self.status(&monitor)
+                    await report(.state(last))
                     delay = .seconds(1)
                     while true {
                         let event = try await monitor.nextEvent()
-                        if let change = try await Self.change(after: event, &monitor) { await report(change) }
+                        guard let change = try await Self.change(after: event, &monitor) else { continue }
+                        if case .state(let state) = change {
+                            // A shutdown QEMU survives (-no-shutdown) is a SHUTDOWN with its
+                            // reason, then a STOP whose status says only "shutdown": keep the first.
+                            if case .stopped = last, case .stopped = state { continue }
+                            last = state
+                        }
+                        await report(change)
                     }
                 }
                 ending = "the monitor closed the connection"
             } catch {
                 ending = "\(error)"
             }
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled, FileManager.default.fileExists(atPath: path) else { return }
             await report(.state(.unknown("\(label): \(ending)")))
-            guard FileManager.default.fileExists(atPath: path) else { return }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, retryMax)
         }

@@ -25,6 +25,10 @@ public enum SessionEvent: Sendable, Equatable {
     /// guest-fsfreeze-status said "frozen", or a command failed with the frozen-state error.
     case frozenDetected
     case thawDetected
+    /// Frozen longer than `freeze.maxSeconds`: the reason says so (`FreezeWatch`).
+    case frozenTooLong(String)
+    /// fleetd thawed a freeze of its own when its deadline passed.
+    case thawedAtDeadline(String)
     /// Another client holds a shared agent socket: nothing was asked, so nothing was missed.
     case agentBusy
     case disconnected(String)
@@ -178,6 +182,13 @@ public struct SessionMachine: Sendable, Equatable {
             frozen = false
             guard state == .frozen else { return nil }
             return move(to: .responsive, "filesystems thawed")
+        case .frozenTooLong(let reason):
+            guard frozen, state == .frozen else { return nil }
+            return SessionTransition(from: state, to: state, reason: reason)
+        case .thawedAtDeadline(let reason):
+            frozen = false
+            guard state == .frozen else { return nil }
+            return move(to: .responsive, reason)
         case .agentBusy:
             // Once per spell: an hour-long backup must not write a row every heartbeat.
             guard !busy, state != .gone, state != .disconnected else { return nil }
@@ -211,7 +222,7 @@ public struct SessionMachine: Sendable, Equatable {
             halted = false
             return move(to: .gone, "socket removed")
         case .frozenDetected: frozen = true
-        case .thawDetected: frozen = false
+        case .thawDetected, .thawedAtDeadline: frozen = false
         case .bootStarted: booting = true
         default: break
         }

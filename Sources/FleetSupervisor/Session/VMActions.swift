@@ -30,8 +30,12 @@ public struct VMActions: Sendable {
         return status
     }
 
-    /// Freezes every filesystem, or those mounted at `mountpoints`; returns how many.
-    public func freeze(mountpoints: [String]?) async throws -> Int64 {
+    /// Freezes every filesystem, or those mounted at `mountpoints`; returns how many, and when
+    /// fleetd thaws them unless extended: `thawAfter` from now (by default
+    /// `freeze.thawAfterSeconds`). A Proxmox VM is never thawed by fleetd: it gets no deadline, and
+    /// one asked for is refused before anything is frozen.
+    public func freeze(mountpoints: [String]?, thawAfter: Duration? = nil) async throws -> (count: Int64, thawBy: Date?) {
+        try await session.checkFreezeDeadline(requested: thawAfter != nil)
         let count: Int64
         if let mountpoints {
             count = try await link.call(GuestFsfreezeFreezeListCommand.self, .init(mountpoints: mountpoints), within: .long)
@@ -39,7 +43,12 @@ public struct VMActions: Sendable {
             count = try await link.call(GuestFsfreezeFreezeCommand.self, within: .long)
         }
         await session.freezeChanged(frozen: true)
-        return count
+        return (count, await session.freezeIssued(thawAfter: thawAfter ?? config.freezeThawAfter))
+    }
+
+    /// Moves the deadline of the freeze fleetd issued to `fromNow`; returns it.
+    public func extendFreeze(by fromNow: Duration) async throws -> Date {
+        try await session.extendFreeze(by: fromNow)
     }
 
     public func thaw() async throws -> Int64 {

@@ -48,13 +48,19 @@ public actor VMSession {
     var runStateWaiters: [AsyncStream<Void>.Continuation] = []
     /// The steady state's heartbeat events; finished to end it at once (the VM was paused).
     var steadyEvents: AsyncStream<HeartbeatEvent>.Continuation?
+    /// How long the VM has been frozen, and when fleetd thaws a freeze of its own.
+    var freezeWatch: FreezeWatch
+    var freezeTimer: Task<Void, Never>?
+    /// Whether fleetd may thaw a freeze of its own when its deadline passes: never a Proxmox
+    /// VM's (its freezes are Proxmox's backups').
+    let autoThaw: Bool
 
     public var state: SessionState { machine.state }
 
     init(
         name: String, vmID: Int64, endpoint: any AgentEndpoint, config: SupervisorConfig, store: FleetStore, writer: StoreWriter,
         inventoryGate: AsyncSemaphore, completions: ExecCompletions, sleeper: LoopSleeper, logger: Logger,
-        hasUnfinishedExecs: Bool = true
+        hasUnfinishedExecs: Bool = true, autoThaw: Bool = true
     ) {
         var logger = logger
         logger[metadataKey: "vm"] = "\(name)"
@@ -69,6 +75,8 @@ public actor VMSession {
         self.completions = completions
         self.sleeper = sleeper
         self.ledgerMayOweExecs = hasUnfinishedExecs
+        self.autoThaw = autoThaw
+        self.freezeWatch = FreezeWatch(maxFrozen: config.freezeMax)
         self.collector = InventoryCollector(facts: InventoryFacts(limits: config.inventoryLimits))
         self.schedule = InventorySchedule(intervals: config.inventoryIntervals)
         // Every session starts disconnected; the supervisor has recorded that in the store.
@@ -87,6 +95,7 @@ public actor VMSession {
             bootGraceTimer?.cancel()
             flapTimer?.cancel()
             runStateTask?.cancel()
+            freezeTimer?.cancel()
         }
         var backoff = config.backoffInitial
         while !Task.isCancelled && !removed {
@@ -262,7 +271,10 @@ public actor VMSession {
     /// Feeds the state machine; a transition is queued for the store in the order it happened.
     @discardableResult
     func apply(_ event: SessionEvent) async -> SessionTransition? {
-        guard let transition = machine.apply(event) else { return nil }
+        let wasFrozen = machine.frozen
+        let applied = machine.apply(event)
+        if machine.frozen != wasFrozen { frozenChanged() }
+        guard let transition = applied else { return nil }
         guard transition.changesState else {
             logger.info("\(transition.to.rawValue): \(transition.reason)")
             await writer.enqueue(.restate(vmID: vmID, reason: transition.reason))

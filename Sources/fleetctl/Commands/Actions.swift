@@ -20,14 +20,20 @@ struct Freeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Freeze a VM's filesystems (guest-fsfreeze-freeze; operate tier).",
         discussion: helpText("""
+            fleetd thaws a freeze of its own when its deadline passes (--thaw-after, by default
+            fleetd's freeze.thawAfterSeconds), unless it is extended; never a Proxmox VM's.
             Examples:
               fleetctl freeze vm1
+              fleetctl freeze vm1 --thaw-after 300
               fleetctl freeze vm1 --mountpoint /data --mountpoint /var/lib/db
+              fleetctl freeze vm1 --extend 600
               fleetctl freeze --status vm1
             """))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Freeze only this mountpoint (guest-fsfreeze-freeze-list). Repeatable.") var mountpoint: [String] = []
+    @Option(name: .long, help: "Seconds after which fleetd thaws the VM unless extended (1–86400).") var thawAfter: Int64?
+    @Option(name: .long, help: "Move the deadline of fleetd's freeze to this many seconds from now.") var extend: Int64?
     @Flag(name: .long, help: "Only show whether the VM's filesystems are frozen.") var status = false
 
     func run() async throws {
@@ -36,9 +42,21 @@ struct Freeze: AsyncParsableCommand {
             Output.write("\(vm): \(result.status.rawValue)\n")
             return
         }
-        let body = Components.Schemas.FreezeRequest(mountpoints: mountpoint.isEmpty ? nil : mountpoint)
+        if let extend {
+            let body = Components.Schemas.FreezeExtension(seconds: extend)
+            let result = try await connection.run { client in try await client.api.extendFreeze(path: .init(name: vm), body: .json(body)).ok.body.json }
+            Output.write("\(vm): fleetd thaws it at \(Self.time(result.thawBy)) unless extended again\n")
+            return
+        }
+        let body = Components.Schemas.FreezeRequest(mountpoints: mountpoint.isEmpty ? nil : mountpoint, thawAfterSeconds: thawAfter)
         let result = try await connection.run { client in try await client.api.freezeVM(path: .init(name: vm), body: .json(body)).ok.body.json }
-        Output.write("\(vm): froze \(result.count) filesystem\(result.count == 1 ? "" : "s")\n")
+        var said = "\(vm): froze \(result.count) filesystem\(result.count == 1 ? "" : "s")"
+        if let thawBy = result.thawBy { said += "; fleetd thaws it at \(Self.time(thawBy)) unless extended (--extend SECONDS)" }
+        Output.write(said + "\n")
+    }
+
+    static func time(_ date: Date) -> String {
+        "\(RFC3339DateTranscoder.string(date)) (\(CellText.relative(date)))"
     }
 }
 
