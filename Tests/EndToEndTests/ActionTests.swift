@@ -18,15 +18,23 @@ struct ActionTests {
         let ping = try fleet.fleetctl(["ping", "guest"])
         #expect(ping.status == 0 && ping.text.contains("agent answered in"))
 
+        // fleetd's own freeze carries a deadline (freeze.thawAfterSeconds, 10 min by default).
         let frozen = try fleet.fleetctl(["freeze", "guest"])
-        #expect(frozen.status == 0 && frozen.text == "guest: froze 2 filesystems\n", "\(frozen.stderr)")
+        #expect(frozen.status == 0 && frozen.text.hasPrefix("guest: froze 2 filesystems; fleetd thaws it at "), "\(frozen.stderr)")
+        // (Rounded to minutes as the seconds tick: 10m, or 9m on a slow machine.)
+        #expect(["10m", "9m"].contains { frozen.text.hasSuffix(" (in \($0)) unless extended (--extend SECONDS)\n") }, "\(frozen.text)")
         try fleet.waitFor(["guest"], state: "frozen", timeout: 5)
         #expect(try fleet.fleetctl(["freeze", "--status", "guest"]).text == "guest: frozen\n")
+        let extended = try fleet.fleetctl(["freeze", "guest", "--extend", "3600"])
+        #expect(extended.status == 0 && ["1h", "59m"].contains { extended.text.hasSuffix(" (in \($0)) unless extended again\n") }, "\(extended.text)\(extended.stderr)")
         let thawed = try fleet.fleetctl(["thaw", "guest"])
         #expect(thawed.text == "guest: thawed 2 filesystems\n")
         try fleet.waitFor(["guest"], state: "responsive", timeout: 5)
-        let list = try fleet.fleetctl(["freeze", "guest", "--mountpoint", "/data"])
-        #expect(list.text == "guest: froze 1 filesystem\n")
+        // Nothing to extend once thawed: exit 6, saying why.
+        let notFrozen = try fleet.fleetctl(["freeze", "guest", "--extend", "60"])
+        #expect(notFrozen.status == 6 && notFrozen.stderr.contains("it is not frozen (responsive)"), "\(notFrozen.stderr)")
+        let list = try fleet.fleetctl(["freeze", "guest", "--mountpoint", "/data", "--thaw-after", "900"])
+        #expect(list.text.hasPrefix("guest: froze 1 filesystem; fleetd thaws it at ") && ["15m", "14m"].contains { list.text.contains(" (in \($0)) ") }, "\(list.text)")
         #expect(guest.requests("guest-fsfreeze-freeze-list").first?["arguments"]?["mountpoints"] == ["/data"])
         _ = try fleet.fleetctl(["thaw", "guest"])
 

@@ -29,6 +29,8 @@ struct HostileGuestTests {
             "--heartbeat-boot-grace-seconds", "20",
             // Four crossings of the responsive line within a minute make a VM flapping.
             "--flapping-changes", "4", "--flapping-window-seconds", "60",
+            // A freeze nobody thaws is flagged after 5 s.
+            "--freeze-max-seconds", "5",
         ])
         let healthy = (1...20).map { String(format: "vm-%05d", $0) }
         try fleet.waitFor(healthy, state: "responsive", timeout: 30)
@@ -42,6 +44,7 @@ struct HostileGuestTests {
         }
         func settled() -> Bool {
             vms["silent-after-0001"]?["state"] as? String == "unresponsive" && vms["frozen-0001"]?["state"] as? String == "frozen"
+                && (vms["frozen-0001"]?["reason"] as? String ?? "").contains("longer than freeze.maxSeconds")
                 && vms["hung-0001"]?["state"] as? String == "unresponsive" && !rejections.isEmpty
                 && vms["garbage-0001"]?["state"] as? String == "unresponsive"
                 && vms["flapping-0001"]?["state"] as? String == "flapping" && vms["giant-0001"]?["state"] as? String == "flapping"
@@ -71,6 +74,10 @@ struct HostileGuestTests {
         #expect(vms["silent-after-0001"]?["state"] as? String == "unresponsive", "\(summary)\n\(fleet.log.suffix(3000))")
         #expect(vms["garbage-0001"]?["state"] as? String == "unresponsive", "a guest that syncs but garbles every ping: \(summary)")
         #expect(vms["frozen-0001"]?["state"] as? String == "frozen", "\(summary)")
+        // Frozen past freeze.maxSeconds: flagged, never thawed (fleetd did not freeze it).
+        let frozenReason: String = (vms["frozen-0001"]?["reason"] as? String) ?? ""
+        #expect(frozenReason.hasPrefix("frozen for ") && frozenReason.contains("longer than freeze.maxSeconds (5 s)"), "\(summary)")
+        #expect(metrics.contains("fleet_freezes_overdue_total 1"), "\(metrics)")
         #expect(vms["wrong-ids-0001"]?["state"] as? String == "responsive", "\(summary)")
         // A guest that keeps dropping its connection, and one that answers the sync and then
         // streams replies past their cap (cut off, reconnected, synced, for ever): flapping, not

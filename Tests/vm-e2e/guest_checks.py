@@ -69,7 +69,7 @@ def set_time(fleetd, vm):
 def freeze_thaw(fleetd, vm):
     froze = fleetd.ok("freeze", vm.name).strip()
     try:
-        expect(froze == f"{vm.name}: froze 1 filesystem", f"freeze said {froze!r}")
+        expect(froze.startswith(f"{vm.name}: froze 1 filesystem; fleetd thaws it at "), f"freeze said {froze!r}")
         expect(fleetd.ok("freeze", vm.name, "--status").strip() == f"{vm.name}: frozen", "status is not frozen")
         wait_for(f"{vm.name} state frozen", 15, lambda: (fleetd.state(vm.name) == "frozen", fleetd.state(vm.name)))
         # The agent refuses what is not allowed while frozen, with qemu-ga's error.
@@ -133,3 +133,23 @@ def set_vcpus(fleetd, vm):
     reply = fleetd.agent(vm.name, "guest-set-vcpus", {"vcpus": [{"logical-id": 1, "online": True}]})
     expect(reply.get("return") == 1 and online() == "1", f"guest-set-vcpus online: {reply}")
     return "cpu1 offline then online, seen in sysfs and guest-get-vcpus"
+
+
+def freeze_deadline(fleetd, vm, thaw_after=4):
+    said = fleetd.ok("freeze", vm.name, "--thaw-after", str(thaw_after)).strip()
+    frozen_at = time.monotonic()
+    expect(said.startswith(f"{vm.name}: froze 1 filesystem; fleetd thaws it at "), f"freeze said {said!r}")
+    try:
+        wait_for(f"{vm.name} state frozen", 15, lambda: (fleetd.state(vm.name) == "frozen", fleetd.state(vm.name)))
+        # Nobody thaws it: fleetd does, when the deadline passes.
+        detail = wait_for(f"{vm.name} thawed by fleetd", thaw_after + 15,
+                          lambda: ((fleetd.show(vm.name) or {}).get("state") == "responsive", fleetd.show(vm.name) or {}), 0.2)
+        took = time.monotonic() - frozen_at
+    finally:
+        if fleetd.state(vm.name) == "frozen":
+            fleetd.ctl("thaw", vm.name)
+    expect(detail["reason"].startswith("thawed by fleetd: its freeze's deadline passed"), f"reason {detail['reason']!r}")
+    expect(took >= thaw_after - 0.5, f"thawed {took:.1f} s after a freeze with a {thaw_after} s deadline")
+    expect(fleetd.ok("freeze", vm.name, "--status").strip() == f"{vm.name}: thawed", "the agent is still frozen")
+    fleetd.ok("exec", vm.name, "--", "/bin/sh", "-c", "echo after deadline >> /mnt/data/hello && sync")
+    return f"thawed by fleetd {took:.1f} s after a freeze with a {thaw_after} s deadline; writable"

@@ -180,6 +180,8 @@ def checks(run, fleetd, vms, kernel, os_release):
     run.check("vm-a: guest-set-time to a given time, then back to the host's clock", lambda: guest_checks.set_time(fleetd, a))
     for vm in (a, q):
         run.check(f"{vm.name}: guest-fsfreeze-freeze and thaw of the loop-mounted ext2", lambda vm=vm: guest_checks.freeze_thaw(fleetd, vm))
+    run.check("vm-q: a freeze through fleetctl with a deadline is thawed by fleetd when it passes",
+              lambda: guest_checks.freeze_deadline(fleetd, q))
     run.check("vm-a: a client on org.qemu.guest_agent.0 and fleetd on org.fleet.agent.0 at once, both answered",
               lambda: two_ports.both_answered(fleetd, a, expect))
     run.check("vm-a: a freeze through one port is seen as frozen through the other",
