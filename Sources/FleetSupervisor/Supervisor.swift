@@ -202,10 +202,12 @@ public actor Supervisor {
     }
 
     /// What an operator can ask of a VM now. A VM with no session (its socket is gone) is
-    /// `gone`; one whose session is not synced says in which state it is.
-    public func actions(for name: String) async throws -> VMActions {
+    /// `gone`; one whose session is not synced says in which state it is — a paused one after
+    /// up to `waitWhilePaused` for it to run again and resync.
+    public func actions(for name: String, waitWhilePaused: Duration = .zero) async throws -> VMActions {
         if let hold = held[name]?.hold { throw SessionUnavailable(state: hold.state) }
         guard let session = sessions[name]?.session else { throw SessionUnavailable(state: .gone) }
+        if waitWhilePaused > .zero { await session.waitForResume(atMost: waitWhilePaused) }
         return VMActions(vm: name, link: try await session.linkForAction(), session: session, config: config)
     }
 

@@ -52,8 +52,16 @@ struct PausedVMTests {
         #expect(sentWhilePaused == 0)
         #expect(try await store.database.read(Self.misses("vm")) == missedBefore)
         await #expect(throws: SessionUnavailable(state: .paused)) { _ = try await supervisor.actions(for: "vm") }
+        // An action that may wait: refused once its wait is over, carried out once the VM runs.
+        await #expect(throws: SessionUnavailable(state: .paused)) {
+            _ = try await supervisor.actions(for: "vm", waitWhilePaused: .milliseconds(300))
+        }
+        let waiting = Task { try await supervisor.actions(for: "vm", waitWhilePaused: .seconds(10)).ping() }
+        try await Task.sleep(for: .milliseconds(300))
 
         try qemu.execute("cont")
+        let pinged = try await waiting.value
+        #expect(pinged > 0)
         #expect(try await SupervisorTests.waitFor(store, timeout: 2, expected: "responsive", SupervisorTests.state("vm")) == "responsive")
         let sentAfterResume = requests.load(ordering: .relaxed) - sentBefore
         #expect(sentAfterResume > 0)

@@ -1,4 +1,5 @@
 """Checks of how a VM runs, as fleetd sees it: booting, paused through QMP, shut down."""
+import subprocess
 import time
 
 from harness import expect, wait_for
@@ -28,12 +29,20 @@ def pause_resume(fleetd, vm):
         wait_for(f"{vm.name} paused", 2, lambda: (fleetd.state(vm.name) == "paused", fleetd.state(vm.name)), 0.1)
         detected = time.monotonic() - stopped
         # Many heartbeat intervals: a VM judged by its agent alone would be unresponsive by now.
+        refused = fleetd.ctl("ping", vm.name)
+        expect(refused.returncode == 6 and f"VM '{vm.name}' is paused since" in refused.stderr,
+               f"ping while paused: exit {refused.returncode}, {refused.stderr.strip()!r}")
+        # One that may wait is answered once the VM runs again.
+        waiting = subprocess.Popen([f"{fleetd.bin}/fleetctl", "ping", vm.name, "--wait-paused", "60"], env=fleetd.env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         while time.monotonic() - stopped < paused_for:
             seen.add(fleetd.state(vm.name))
             time.sleep(1)
     finally:
         vm.qmp("cont")
     resumed = time.monotonic()
+    out, err = waiting.communicate(timeout=30)
+    expect(waiting.returncode == 0 and "agent answered in" in out, f"ping --wait-paused: exit {waiting.returncode}, {out!r} {err!r}")
     wait_for(f"{vm.name} responsive again", 2, lambda: (fleetd.state(vm.name) == "responsive", fleetd.state(vm.name)), 0.1)
     returned = time.monotonic() - resumed
     expect(seen == {"paused"}, f"states while paused: {seen}")

@@ -736,9 +736,17 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.PingVM.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.PingVM.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.PingVM.Input(
                     path: path,
+                    query: query,
                     headers: headers
                 )
             },
@@ -807,9 +815,17 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.GetFreezeStatus.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.GetFreezeStatus.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.GetFreezeStatus.Input(
                     path: path,
+                    query: query,
                     headers: headers
                 )
             },
@@ -878,6 +894,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.FreezeVM.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.FreezeVM.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.FreezeVM.Input.Body?
@@ -901,6 +924,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.FreezeVM.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -970,6 +994,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.ExtendFreeze.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.ExtendFreeze.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.ExtendFreeze.Input.Body
@@ -993,6 +1024,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.ExtendFreeze.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1062,9 +1094,17 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.ThawVM.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.ThawVM.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.ThawVM.Input(
                     path: path,
+                    query: query,
                     headers: headers
                 )
             },
@@ -1133,6 +1173,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.FstrimVM.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.FstrimVM.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.FstrimVM.Input.Body?
@@ -1156,6 +1203,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.FstrimVM.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1225,6 +1273,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.SetTime.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.SetTime.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.SetTime.Input.Body?
@@ -1248,6 +1303,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.SetTime.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1317,6 +1373,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.ShutdownVM.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.ShutdownVM.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.ShutdownVM.Input.Body?
@@ -1340,6 +1403,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.ShutdownVM.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1662,6 +1726,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.ReadFile.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.ReadFile.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.ReadFile.Input.Body
@@ -1685,6 +1756,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.ReadFile.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1754,6 +1826,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.WriteFile.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.WriteFile.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.WriteFile.Input.Body
@@ -1777,6 +1856,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.WriteFile.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1846,6 +1926,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.SetPassword.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.SetPassword.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.SetPassword.Input.Body
@@ -1869,6 +1956,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.SetPassword.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -1938,13 +2026,22 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
-                let query: Operations.GetSSHKeys.Input.Query = .init(user: try converter.getRequiredQueryItemAsURI(
-                    in: request.soar_query,
-                    style: .form,
-                    explode: true,
-                    name: "user",
-                    as: Swift.String.self
-                ))
+                let query: Operations.GetSSHKeys.Input.Query = .init(
+                    waitPaused: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "waitPaused",
+                        as: Components.Parameters.WaitPaused.self
+                    ),
+                    user: try converter.getRequiredQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "user",
+                        as: Swift.String.self
+                    )
+                )
                 let headers: Operations.GetSSHKeys.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.GetSSHKeys.Input(
                     path: path,
@@ -2017,6 +2114,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
+                let query: Operations.ChangeSSHKeys.Input.Query = .init(waitPaused: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "waitPaused",
+                    as: Components.Parameters.WaitPaused.self
+                ))
                 let headers: Operations.ChangeSSHKeys.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.ChangeSSHKeys.Input.Body
@@ -2040,6 +2144,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 }
                 return Operations.ChangeSSHKeys.Input(
                     path: path,
+                    query: query,
                     headers: headers,
                     body: body
                 )
@@ -2109,13 +2214,22 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "name",
                     as: Components.Parameters.VMName.self
                 ))
-                let query: Operations.AgentCommand.Input.Query = .init(timeout: try converter.getOptionalQueryItemAsURI(
-                    in: request.soar_query,
-                    style: .form,
-                    explode: true,
-                    name: "timeout",
-                    as: Swift.Double.self
-                ))
+                let query: Operations.AgentCommand.Input.Query = .init(
+                    waitPaused: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "waitPaused",
+                        as: Components.Parameters.WaitPaused.self
+                    ),
+                    timeout: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "timeout",
+                        as: Swift.Double.self
+                    )
+                )
                 let headers: Operations.AgentCommand.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.AgentCommand.Input.Body

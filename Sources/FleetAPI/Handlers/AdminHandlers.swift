@@ -8,7 +8,7 @@ import QGA
 extension ControlAPI {
     func readFile(_ input: Operations.ReadFile.Input) async throws -> Operations.ReadFile.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("readFile needs a JSON body") }
-        let (bytes, truncated) = try await withAgent(input.path.name) { try await $0.readFile(body.path, limit: body.maxBytes ?? (16 << 20)) }
+        let (bytes, truncated) = try await withAgent(input.path.name, waitPaused: input.query.waitPaused) { try await $0.readFile(body.path, limit: body.maxBytes ?? (16 << 20)) }
         return .ok(.init(body: .json(.init(
             path: body.path, content: Base64EncodedData(bytes), size: Int64(bytes.count), truncated: truncated))))
     }
@@ -16,13 +16,13 @@ extension ControlAPI {
     func writeFile(_ input: Operations.WriteFile.Input) async throws -> Operations.WriteFile.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("writeFile needs a JSON body") }
         let content = Array(body.content.data)
-        let written = try await withAgent(input.path.name) { try await $0.writeFile(body.path, content, append: body.append == true) }
+        let written = try await withAgent(input.path.name, waitPaused: input.query.waitPaused) { try await $0.writeFile(body.path, content, append: body.append == true) }
         return .ok(.init(body: .json(.init(path: body.path, written: written))))
     }
 
     func setPassword(_ input: Operations.SetPassword.Input) async throws -> Operations.SetPassword.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("setPassword needs a JSON body") }
-        try await withAgent(input.path.name) {
+        try await withAgent(input.path.name, waitPaused: input.query.waitPaused) {
             try await $0.setPassword(user: body.username, password: body.password, crypted: body.crypted ?? false)
         }
         return .ok(.init(body: .json(.init(done: true))))
@@ -30,7 +30,7 @@ extension ControlAPI {
 
     func getSSHKeys(_ input: Operations.GetSSHKeys.Input) async throws -> Operations.GetSSHKeys.Output {
         let user = input.query.user
-        let keys = try await withAgent(input.path.name) { try await $0.sshKeys(user: user) }
+        let keys = try await withAgent(input.path.name, waitPaused: input.query.waitPaused) { try await $0.sshKeys(user: user) }
         return .ok(.init(body: .json(.init(user: user, keys: keys))))
     }
 
@@ -39,7 +39,7 @@ extension ControlAPI {
         let add = body.add ?? [], remove = body.remove ?? []
         // Nothing to add, remove or reset is a change that is already made.
         guard !add.isEmpty || !remove.isEmpty || body.reset == true else { return .ok(.init(body: .json(.init(done: true)))) }
-        try await withAgent(input.path.name) { try await $0.changeSSHKeys(user: body.username, add: add, remove: remove, reset: body.reset) }
+        try await withAgent(input.path.name, waitPaused: input.query.waitPaused) { try await $0.changeSSHKeys(user: body.username, add: add, remove: remove, reset: body.reset) }
         return .ok(.init(body: .json(.init(done: true))))
     }
 
@@ -54,7 +54,7 @@ extension ControlAPI {
             arguments = object
         }
         let request = QGARequest(execute: body.execute, arguments: arguments)
-        guard let reply = try await withAgent(input.path.name, { try await $0.raw(request, timeout: timeout) }) else {
+        guard let reply = try await withAgent(input.path.name, waitPaused: input.query.waitPaused, { try await $0.raw(request, timeout: timeout) }) else {
             return .ok(.init(body: .json(.init())))
         }
         switch reply.outcome {

@@ -27,11 +27,12 @@ struct ControlAPI: APIProtocol {
         return record
     }
 
-    /// Runs an action on the VM, turning every way it can fail into an `APIError` a person can act on.
-    func withAgent<T: Sendable>(_ name: String, _ action: @Sendable (VMActions) async throws -> T) async throws -> T {
+    /// Runs an action on the VM, turning every way it can fail into an `APIError` a person can act
+    /// on. A paused VM fails at once, or is waited for up to `waitPaused` seconds.
+    func withAgent<T: Sendable>(_ name: String, waitPaused: Int64? = nil, _ action: @Sendable (VMActions) async throws -> T) async throws -> T {
         let actions: VMActions
         do {
-            actions = try await supervisor.actions(for: name)
+            actions = try await supervisor.actions(for: name, waitWhilePaused: .seconds(ClientNumbers.count(Int(waitPaused ?? 0), within: 0...600)))
         } catch let error as SessionUnavailable {
             throw try await unreachable(name, error.state)
         }

@@ -1,4 +1,4 @@
 // Written by scripts/generate-openapi: the SHA-256 of docs/openapi.yaml this code came from.
 public enum OpenAPISpec {
-    public static let sha256 = "007de3e0b53eefab7d96cbfcf5719d6676907c3d5c94ae736ff856fe6bab351e"
+    public static let sha256 = "f1f1257855234e7f5c797041d8b680bce1ba72348436fc49fb6e59611ec5b080"
 }

@@ -22,5 +22,9 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/VMName`.
         public typealias VMName = Swift.String
+        /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+        ///
+        /// - Remark: Generated from `#/components/parameters/WaitPaused`.
+        public typealias WaitPaused = Swift.Int64
     }
 }

@@ -837,6 +837,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.PingVM.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/ping/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/ping/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.PingVM.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/ping/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PingVM.AcceptableContentType>]
@@ -853,12 +868,15 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             public init(
                 path: Operations.PingVM.Input.Path,
+                query: Operations.PingVM.Input.Query = .init(),
                 headers: Operations.PingVM.Input.Headers = .init()
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
             }
         }
@@ -986,6 +1004,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.GetFreezeStatus.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/GET/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.GetFreezeStatus.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/GET/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetFreezeStatus.AcceptableContentType>]
@@ -1002,12 +1035,15 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             public init(
                 path: Operations.GetFreezeStatus.Input.Path,
+                query: Operations.GetFreezeStatus.Input.Query = .init(),
                 headers: Operations.GetFreezeStatus.Input.Headers = .init()
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
             }
         }
@@ -1135,6 +1171,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.FreezeVM.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/freeze/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/freeze/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.FreezeVM.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/freeze/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.FreezeVM.AcceptableContentType>]
@@ -1157,14 +1208,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.FreezeVM.Input.Path,
+                query: Operations.FreezeVM.Input.Query = .init(),
                 headers: Operations.FreezeVM.Input.Headers = .init(),
                 body: Operations.FreezeVM.Input.Body? = nil
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -1293,6 +1347,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.ExtendFreeze.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.ExtendFreeze.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/extend/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExtendFreeze.AcceptableContentType>]
@@ -1315,14 +1384,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.ExtendFreeze.Input.Path,
+                query: Operations.ExtendFreeze.Input.Query = .init(),
                 headers: Operations.ExtendFreeze.Input.Headers = .init(),
                 body: Operations.ExtendFreeze.Input.Body
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -1451,6 +1523,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.ThawVM.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/thaw/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/thaw/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.ThawVM.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/fsfreeze/thaw/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ThawVM.AcceptableContentType>]
@@ -1467,12 +1554,15 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             public init(
                 path: Operations.ThawVM.Input.Path,
+                query: Operations.ThawVM.Input.Query = .init(),
                 headers: Operations.ThawVM.Input.Headers = .init()
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
             }
         }
@@ -1600,6 +1690,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.FstrimVM.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/fstrim/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/fstrim/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.FstrimVM.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/fstrim/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.FstrimVM.AcceptableContentType>]
@@ -1622,14 +1727,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.FstrimVM.Input.Path,
+                query: Operations.FstrimVM.Input.Query = .init(),
                 headers: Operations.FstrimVM.Input.Headers = .init(),
                 body: Operations.FstrimVM.Input.Body? = nil
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -1758,6 +1866,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.SetTime.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/time/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/time/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.SetTime.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/time/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SetTime.AcceptableContentType>]
@@ -1780,14 +1903,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.SetTime.Input.Path,
+                query: Operations.SetTime.Input.Query = .init(),
                 headers: Operations.SetTime.Input.Headers = .init(),
                 body: Operations.SetTime.Input.Body? = nil
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -1916,6 +2042,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.ShutdownVM.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/shutdown/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/shutdown/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.ShutdownVM.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/shutdown/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ShutdownVM.AcceptableContentType>]
@@ -1938,14 +2079,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.ShutdownVM.Input.Path,
+                query: Operations.ShutdownVM.Input.Query = .init(),
                 headers: Operations.ShutdownVM.Input.Headers = .init(),
                 body: Operations.ShutdownVM.Input.Body? = nil
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -2555,6 +2699,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.ReadFile.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/files/read/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/files/read/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.ReadFile.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/files/read/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReadFile.AcceptableContentType>]
@@ -2577,14 +2736,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.ReadFile.Input.Path,
+                query: Operations.ReadFile.Input.Query = .init(),
                 headers: Operations.ReadFile.Input.Headers = .init(),
                 body: Operations.ReadFile.Input.Body
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -2713,6 +2875,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.WriteFile.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/files/write/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/files/write/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.WriteFile.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/files/write/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.WriteFile.AcceptableContentType>]
@@ -2735,14 +2912,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.WriteFile.Input.Path,
+                query: Operations.WriteFile.Input.Query = .init(),
                 headers: Operations.WriteFile.Input.Headers = .init(),
                 body: Operations.WriteFile.Input.Body
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -2871,6 +3051,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.SetPassword.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/password/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/password/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.SetPassword.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/password/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SetPassword.AcceptableContentType>]
@@ -2893,14 +3088,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.SetPassword.Input.Path,
+                query: Operations.SetPassword.Input.Query = .init(),
                 headers: Operations.SetPassword.Input.Headers = .init(),
                 body: Operations.SetPassword.Input.Body
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -3031,13 +3229,22 @@ public enum Operations {
             public var path: Operations.GetSSHKeys.Input.Path
             /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/GET/query`.
             public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/GET/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
                 /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/GET/query/user`.
                 public var user: Swift.String
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
                 ///   - user:
-                public init(user: Swift.String) {
+                public init(
+                    waitPaused: Components.Parameters.WaitPaused? = nil,
+                    user: Swift.String
+                ) {
+                    self.waitPaused = waitPaused
                     self.user = user
                 }
             }
@@ -3194,6 +3401,21 @@ public enum Operations {
                 }
             }
             public var path: Operations.ChangeSSHKeys.Input.Path
+            /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/POST/query`.
+            public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                public init(waitPaused: Components.Parameters.WaitPaused? = nil) {
+                    self.waitPaused = waitPaused
+                }
+            }
+            public var query: Operations.ChangeSSHKeys.Input.Query
             /// - Remark: Generated from `#/paths/v1/vms/{name}/ssh-keys/POST/header`.
             public struct Headers: Sendable, Hashable {
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ChangeSSHKeys.AcceptableContentType>]
@@ -3216,14 +3438,17 @@ public enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             ///   - body:
             public init(
                 path: Operations.ChangeSSHKeys.Input.Path,
+                query: Operations.ChangeSSHKeys.Input.Query = .init(),
                 headers: Operations.ChangeSSHKeys.Input.Headers = .init(),
                 body: Operations.ChangeSSHKeys.Input.Body
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
                 self.body = body
             }
@@ -3354,6 +3579,10 @@ public enum Operations {
             public var path: Operations.AgentCommand.Input.Path
             /// - Remark: Generated from `#/paths/v1/vms/{name}/agent/POST/query`.
             public struct Query: Sendable, Hashable {
+                /// If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
+                ///
+                /// - Remark: Generated from `#/paths/v1/vms/{name}/agent/POST/query/waitPaused`.
+                public var waitPaused: Components.Parameters.WaitPaused?
                 /// Seconds to wait for the reply (default 30, at most 600).
                 ///
                 /// - Remark: Generated from `#/paths/v1/vms/{name}/agent/POST/query/timeout`.
@@ -3361,8 +3590,13 @@ public enum Operations {
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
+                ///   - waitPaused: If the VM is paused, wait up to this many seconds for it to run again (and resync) instead of failing at once (0–600; default 0).
                 ///   - timeout: Seconds to wait for the reply (default 30, at most 600).
-                public init(timeout: Swift.Double? = nil) {
+                public init(
+                    waitPaused: Components.Parameters.WaitPaused? = nil,
+                    timeout: Swift.Double? = nil
+                ) {
+                    self.waitPaused = waitPaused
                     self.timeout = timeout
                 }
             }

@@ -219,10 +219,12 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/ping/post(pingVM)`.
     public func pingVM(
         path: Operations.PingVM.Input.Path,
+        query: Operations.PingVM.Input.Query = .init(),
         headers: Operations.PingVM.Input.Headers = .init()
     ) async throws -> Operations.PingVM.Output {
         try await pingVM(Operations.PingVM.Input(
             path: path,
+            query: query,
             headers: headers
         ))
     }
@@ -232,10 +234,12 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/get(getFreezeStatus)`.
     public func getFreezeStatus(
         path: Operations.GetFreezeStatus.Input.Path,
+        query: Operations.GetFreezeStatus.Input.Query = .init(),
         headers: Operations.GetFreezeStatus.Input.Headers = .init()
     ) async throws -> Operations.GetFreezeStatus.Output {
         try await getFreezeStatus(Operations.GetFreezeStatus.Input(
             path: path,
+            query: query,
             headers: headers
         ))
     }
@@ -245,11 +249,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/freeze/post(freezeVM)`.
     public func freezeVM(
         path: Operations.FreezeVM.Input.Path,
+        query: Operations.FreezeVM.Input.Query = .init(),
         headers: Operations.FreezeVM.Input.Headers = .init(),
         body: Operations.FreezeVM.Input.Body? = nil
     ) async throws -> Operations.FreezeVM.Output {
         try await freezeVM(Operations.FreezeVM.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -260,11 +266,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/extend/post(extendFreeze)`.
     public func extendFreeze(
         path: Operations.ExtendFreeze.Input.Path,
+        query: Operations.ExtendFreeze.Input.Query = .init(),
         headers: Operations.ExtendFreeze.Input.Headers = .init(),
         body: Operations.ExtendFreeze.Input.Body
     ) async throws -> Operations.ExtendFreeze.Output {
         try await extendFreeze(Operations.ExtendFreeze.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -275,10 +283,12 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fsfreeze/thaw/post(thawVM)`.
     public func thawVM(
         path: Operations.ThawVM.Input.Path,
+        query: Operations.ThawVM.Input.Query = .init(),
         headers: Operations.ThawVM.Input.Headers = .init()
     ) async throws -> Operations.ThawVM.Output {
         try await thawVM(Operations.ThawVM.Input(
             path: path,
+            query: query,
             headers: headers
         ))
     }
@@ -288,11 +298,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/fstrim/post(fstrimVM)`.
     public func fstrimVM(
         path: Operations.FstrimVM.Input.Path,
+        query: Operations.FstrimVM.Input.Query = .init(),
         headers: Operations.FstrimVM.Input.Headers = .init(),
         body: Operations.FstrimVM.Input.Body? = nil
     ) async throws -> Operations.FstrimVM.Output {
         try await fstrimVM(Operations.FstrimVM.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -303,11 +315,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/time/post(setTime)`.
     public func setTime(
         path: Operations.SetTime.Input.Path,
+        query: Operations.SetTime.Input.Query = .init(),
         headers: Operations.SetTime.Input.Headers = .init(),
         body: Operations.SetTime.Input.Body? = nil
     ) async throws -> Operations.SetTime.Output {
         try await setTime(Operations.SetTime.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -318,11 +332,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/shutdown/post(shutdownVM)`.
     public func shutdownVM(
         path: Operations.ShutdownVM.Input.Path,
+        query: Operations.ShutdownVM.Input.Query = .init(),
         headers: Operations.ShutdownVM.Input.Headers = .init(),
         body: Operations.ShutdownVM.Input.Body? = nil
     ) async throws -> Operations.ShutdownVM.Output {
         try await shutdownVM(Operations.ShutdownVM.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -376,11 +392,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/files/read/post(readFile)`.
     public func readFile(
         path: Operations.ReadFile.Input.Path,
+        query: Operations.ReadFile.Input.Query = .init(),
         headers: Operations.ReadFile.Input.Headers = .init(),
         body: Operations.ReadFile.Input.Body
     ) async throws -> Operations.ReadFile.Output {
         try await readFile(Operations.ReadFile.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -391,11 +409,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/files/write/post(writeFile)`.
     public func writeFile(
         path: Operations.WriteFile.Input.Path,
+        query: Operations.WriteFile.Input.Query = .init(),
         headers: Operations.WriteFile.Input.Headers = .init(),
         body: Operations.WriteFile.Input.Body
     ) async throws -> Operations.WriteFile.Output {
         try await writeFile(Operations.WriteFile.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -406,11 +426,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/password/post(setPassword)`.
     public func setPassword(
         path: Operations.SetPassword.Input.Path,
+        query: Operations.SetPassword.Input.Query = .init(),
         headers: Operations.SetPassword.Input.Headers = .init(),
         body: Operations.SetPassword.Input.Body
     ) async throws -> Operations.SetPassword.Output {
         try await setPassword(Operations.SetPassword.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))
@@ -436,11 +458,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/vms/{name}/ssh-keys/post(changeSSHKeys)`.
     public func changeSSHKeys(
         path: Operations.ChangeSSHKeys.Input.Path,
+        query: Operations.ChangeSSHKeys.Input.Query = .init(),
         headers: Operations.ChangeSSHKeys.Input.Headers = .init(),
         body: Operations.ChangeSSHKeys.Input.Body
     ) async throws -> Operations.ChangeSSHKeys.Output {
         try await changeSSHKeys(Operations.ChangeSSHKeys.Input(
             path: path,
+            query: query,
             headers: headers,
             body: body
         ))

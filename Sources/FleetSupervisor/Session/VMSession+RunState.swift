@@ -37,8 +37,22 @@ extension VMSession {
         }
     }
 
+    /// For an action that may wait: if the VM is paused, waits (at most `limit`) until it runs
+    /// again and its resync is done; returns at once otherwise.
+    public func waitForResume(atMost limit: Duration) async {
+        guard machine.state == .paused else { return }
+        let deadline = ContinuousClock.now + limit
+        while machine.halted, ContinuousClock.now < deadline, !Task.isCancelled {
+            await waitForRunStateChange(atMost: deadline - .now)
+        }
+        // Resumed: the resync takes a moment (a sync, guest-info).
+        while machine.state == .syncing || machine.state == .connecting, ContinuousClock.now < deadline, !Task.isCancelled {
+            await sleeper.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Waits for the next run-state report, at most `limit` (nil: as long as it takes).
-    private func waitForRunStateChange(atMost limit: Duration?) async {
+    func waitForRunStateChange(atMost limit: Duration?) async {
         let (changed, waiter) = AsyncStream.makeStream(of: Void.self)
         runStateWaiters.append(waiter)
         let timer = limit.map { limit in Task { [sleeper] in

@@ -8,10 +8,11 @@ struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "guest-ping a VM now (operate tier).", discussion: "Example:\n  fleetctl ping vm1")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
 
     func run() async throws {
-        let result = try await connection.run { client in try await client.api.pingVM(path: .init(name: vm)).ok.body.json }
+        let result = try await connection.run { client in try await client.api.pingVM(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused)).ok.body.json }
         Output.write("\(vm): agent answered in \(CellText.human(.int(result.rttMicros), .micros))\n")
     }
 }
@@ -30,6 +31,7 @@ struct Freeze: AsyncParsableCommand {
               fleetctl freeze --status vm1
             """))
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Freeze only this mountpoint (guest-fsfreeze-freeze-list). Repeatable.") var mountpoint: [String] = []
     @Option(name: .long, help: "Seconds after which fleetd thaws the VM unless extended (1–86400).") var thawAfter: Int64?
@@ -38,18 +40,18 @@ struct Freeze: AsyncParsableCommand {
 
     func run() async throws {
         if status {
-            let result = try await connection.run { client in try await client.api.getFreezeStatus(path: .init(name: vm)).ok.body.json }
+            let result = try await connection.run { client in try await client.api.getFreezeStatus(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused)).ok.body.json }
             Output.write("\(vm): \(result.status.rawValue)\n")
             return
         }
         if let extend {
             let body = Components.Schemas.FreezeExtension(seconds: extend)
-            let result = try await connection.run { client in try await client.api.extendFreeze(path: .init(name: vm), body: .json(body)).ok.body.json }
+            let result = try await connection.run { client in try await client.api.extendFreeze(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(body)).ok.body.json }
             Output.write("\(vm): fleetd thaws it at \(Self.time(result.thawBy)) unless extended again\n")
             return
         }
         let body = Components.Schemas.FreezeRequest(mountpoints: mountpoint.isEmpty ? nil : mountpoint, thawAfterSeconds: thawAfter)
-        let result = try await connection.run { client in try await client.api.freezeVM(path: .init(name: vm), body: .json(body)).ok.body.json }
+        let result = try await connection.run { client in try await client.api.freezeVM(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(body)).ok.body.json }
         var said = "\(vm): froze \(result.count) filesystem\(result.count == 1 ? "" : "s")"
         if let thawBy = result.thawBy { said += "; fleetd thaws it at \(Self.time(thawBy)) unless extended (--extend SECONDS)" }
         Output.write(said + "\n")
@@ -64,10 +66,11 @@ struct Thaw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Thaw a VM's filesystems (guest-fsfreeze-thaw; operate tier).", discussion: "Example:\n  fleetctl thaw vm1")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
 
     func run() async throws {
-        let result = try await connection.run { client in try await client.api.thawVM(path: .init(name: vm)).ok.body.json }
+        let result = try await connection.run { client in try await client.api.thawVM(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused)).ok.body.json }
         Output.write("\(vm): thawed \(result.count) filesystem\(result.count == 1 ? "" : "s")\n")
     }
 }
@@ -77,13 +80,14 @@ struct Fstrim: AsyncParsableCommand {
         abstract: "Discard unused blocks in a VM (guest-fstrim; operate tier).",
         discussion: "Examples:\n  fleetctl fstrim vm1\n  fleetctl fstrim vm1 --minimum 1048576 --format json")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Skip free ranges smaller than this many bytes.") var minimum: Int64?
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
         let result = try await connection.run { client in
-            try await client.api.fstrimVM(path: .init(name: vm), body: .json(.init(minimum: minimum))).ok.body.json
+            try await client.api.fstrimVM(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(.init(minimum: minimum))).ok.body.json
         }
         let columns = [Column("path"), Column("trimmed", nil, .bytes), Column("minimum", nil, .bytes), Column("error")]
         Output.write(Renderer(format: output.format, defaultColumns: columns, chosen: output.chosenColumns)
@@ -102,6 +106,7 @@ struct SetTime: AsyncParsableCommand {
               fleetctl set-time vm1 --from-hardware-clock
             """))
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "Set this time (RFC 3339) instead of the host's.") var time: String?
     @Flag(name: .long, help: "Set the system time from the guest's own hardware clock.") var fromHardwareClock = false
@@ -113,7 +118,7 @@ struct SetTime: AsyncParsableCommand {
             nanoseconds = Int64((date.timeIntervalSince1970 * 1e9).rounded())
         }
         let body = Components.Schemas.SetTimeRequest(time: nanoseconds, fromHardwareClock: fromHardwareClock ? true : nil)
-        let result = try await connection.run { client in try await client.api.setTime(path: .init(name: vm), body: .json(body)).ok.body.json }
+        let result = try await connection.run { client in try await client.api.setTime(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(body)).ok.body.json }
         if let sent = result.time {
             Output.write("\(vm): clock set to \(RFC3339.string(Date(timeIntervalSince1970: Double(sent) / 1e9)))\n")
         } else {
@@ -128,11 +133,12 @@ struct Shutdown: AsyncParsableCommand {
         discussion: "Examples:\n  fleetctl shutdown vm1\n  fleetctl shutdown vm1 --mode halt")
     enum Mode: String, ExpressibleByArgument, CaseIterable { case powerdown, halt }
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Option(name: .long, help: "powerdown (default) or halt.") var mode: Mode = .powerdown
 
     func run() async throws {
-        try await PowerAction.send(connection, vm: vm, mode: mode.rawValue)
+        try await PowerAction.send(connection, paused, vm: vm, mode: mode.rawValue)
     }
 }
 
@@ -140,17 +146,18 @@ struct Reboot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reboot a VM from inside (guest-shutdown mode=reboot; operate tier).", discussion: "Example:\n  fleetctl reboot vm1")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
 
     func run() async throws {
-        try await PowerAction.send(connection, vm: vm, mode: "reboot")
+        try await PowerAction.send(connection, paused, vm: vm, mode: "reboot")
     }
 }
 
 enum PowerAction {
-    static func send(_ connection: ConnectionOptions, vm: String, mode: String) async throws {
+    static func send(_ connection: ConnectionOptions, _ paused: PausedOptions, vm: String, mode: String) async throws {
         let body = Components.Schemas.ShutdownRequest(mode: .init(rawValue: mode))
-        let result = try await connection.run { client in try await client.api.shutdownVM(path: .init(name: vm), body: .json(body)).accepted.body.json }
+        let result = try await connection.run { client in try await client.api.shutdownVM(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(body)).accepted.body.json }
         Output.write("\(vm): \(result.mode.rawValue) requested\n")
     }
 }

@@ -17,6 +17,7 @@ struct Agent: AsyncParsableCommand {
               fleetctl agent vm1 '{"execute":"guest-get-fsinfo"}' --timeout 60
             """))
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The QGA command, as JSON.") var command: String
     @Option(name: .long, help: "Seconds to wait for the reply (default 30).") var timeout: Double?
@@ -34,7 +35,7 @@ struct Agent: AsyncParsableCommand {
         }
         let body = Components.Schemas.AgentRequest(execute: execute, arguments: arguments)
         let reply = try await connection.run { client in
-            try await client.api.agentCommand(path: .init(name: vm), query: .init(timeout: timeout), body: .json(body)).ok.body.json
+            try await client.api.agentCommand(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused, timeout: timeout), body: .json(body)).ok.body.json
         }
         let json = try JSONValueCoding.value(reply)
         if json.objectValue?.isEmpty == false { Output.write(JSONWriter(style: .compact).string(json) + "\n") }
@@ -52,6 +53,7 @@ struct FileGet: AsyncParsableCommand {
         commandName: "get", abstract: "Print (or save) a guest file.",
         discussion: "Examples:\n  fleetctl file get vm1 /etc/os-release\n  fleetctl file get vm1 /var/log/syslog --output syslog --max-bytes 67108864")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The path in the guest.") var path: String
     @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
@@ -59,7 +61,7 @@ struct FileGet: AsyncParsableCommand {
 
     func run() async throws {
         let content = try await connection.run { client in
-            try await client.api.readFile(path: .init(name: vm), body: .json(.init(path: path, maxBytes: maxBytes))).ok.body.json
+            try await client.api.readFile(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(.init(path: path, maxBytes: maxBytes))).ok.body.json
         }
         let data = Data(content.content.data)
         if let output {
@@ -76,6 +78,7 @@ struct FilePut: AsyncParsableCommand {
         commandName: "put", abstract: "Write a guest file from a local file or stdin.",
         discussion: "Examples:\n  fleetctl file put vm1 /etc/motd --input motd.txt\n  echo hello | fleetctl file put vm1 /tmp/hello --input -")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The path in the guest.") var path: String
     @Option(name: .long, help: "The local file ('-' for stdin).") var input: String = "-"
@@ -95,7 +98,7 @@ struct FilePut: AsyncParsableCommand {
                 let end = min(bytes.count, offset + Self.chunkBytes)
                 let chunk = Base64EncodedData(Array(bytes[offset..<end]))
                 let result = try await client.api.writeFile(
-                    path: .init(name: vm), body: .json(.init(path: path, content: chunk, append: append || offset > 0))
+                    path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(.init(path: path, content: chunk, append: append || offset > 0))
                 ).ok.body.json
                 written += result.written
                 guestPath = result.path
@@ -112,6 +115,7 @@ struct Password: AsyncParsableCommand {
         abstract: "Set a guest user's password (guest-set-user-password; admin tier); the password is read from stdin.",
         discussion: "Examples:\n  fleetctl password vm1 alice < secret.txt\n  openssl passwd -6 | fleetctl password vm1 alice --crypted")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The user.") var user: String
     @Flag(name: .long, help: "The input is already crypted (crypt(3) form).") var crypted = false
@@ -121,7 +125,7 @@ struct Password: AsyncParsableCommand {
         let password = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
         guard !password.isEmpty else { throw ValidationError("no password on stdin") }
         _ = try await connection.run { client in
-            try await client.api.setPassword(path: .init(name: vm), body: .json(.init(username: user, password: password, crypted: crypted))).ok.body.json
+            try await client.api.setPassword(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(.init(username: user, password: password, crypted: crypted))).ok.body.json
         }
         Output.write("\(vm): password of \(user) set\n")
     }
@@ -137,6 +141,7 @@ struct SSHKeys: AsyncParsableCommand {
               fleetctl ssh-keys vm1 alice --remove "ssh-ed25519 AAAA… old@laptop"
             """))
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var paused: PausedOptions
     @Argument(help: "The VM.") var vm: String
     @Argument(help: "The user.") var user: String
     @Option(name: .long, help: "Add this key. Repeatable.") var add: [String] = []
@@ -146,14 +151,14 @@ struct SSHKeys: AsyncParsableCommand {
     func run() async throws {
         if add.isEmpty && remove.isEmpty && !reset {
             let keys = try await connection.run { client in
-                try await client.api.getSSHKeys(path: .init(name: vm), query: .init(user: user)).ok.body.json
+                try await client.api.getSSHKeys(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused, user: user)).ok.body.json
             }
             Output.write(keys.keys.map { $0 + "\n" }.joined())
             return
         }
         let change = Components.Schemas.SSHKeysChange(
             username: user, add: add.isEmpty ? nil : add, remove: remove.isEmpty ? nil : remove, reset: reset ? true : nil)
-        _ = try await connection.run { client in try await client.api.changeSSHKeys(path: .init(name: vm), body: .json(change)).ok.body.json }
+        _ = try await connection.run { client in try await client.api.changeSSHKeys(path: .init(name: vm), query: .init(waitPaused: paused.waitPaused), body: .json(change)).ok.body.json }
         Output.write("\(vm): keys of \(user) changed\n")
     }
 }

@@ -46,6 +46,13 @@ enum Output {
     }
 }
 
+/// For actions on a VM: whether to wait for a paused VM to run again instead of failing at once.
+struct PausedOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "If the VM is paused, wait up to this many seconds for it to run again (0–600) instead of failing at once.", valueName: "seconds"))
+    var waitPaused: Int64?
+}
+
 /// Filters given as `--filter key=value` (state, name, address, os, vmid).
 struct FilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
