@@ -107,10 +107,11 @@ public actor Supervisor {
             } else if await running.session.state == .gone {
                 running.task.cancel()  // it found its socket gone before a rescan did; the socket is back
                 sessions[name] = nil
-            } else if vm.monitorPath != running.vm.monitorPath, let feed = runStateFeed(for: vm) {
-                // Its QMP socket was made after its agent socket was found.
+            } else if vm.monitorPath != running.vm.monitorPath {
+                // Its QMP socket was made after its agent socket was found (or went away: its
+                // feed ends by itself).
                 sessions[name]?.vm = vm
-                await running.session.followRunState(feed)
+                if let feed = runStateFeed(for: vm) { await running.session.followRunState(feed) }
             }
         }
         if !stopping.isEmpty {

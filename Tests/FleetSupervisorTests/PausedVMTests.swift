@@ -17,13 +17,10 @@ struct PausedVMTests {
         { db in try Int64.fetchOne(db, sql: "SELECT ping_missed FROM vm WHERE name = ?", arguments: [name]) }
     }
 
-    @Test("QMP stop: paused within 2 s, nothing sent, no miss, actions refused; cont: responsive within 2 s, resynced")
-    func pauseAndResume() async throws {
-        let directory = try makeTemporaryDirectory("fleet-paused")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let requests = Atomic(0)
-        let agent = try ScriptedAgent(socketPath: directory + "/vm.sock") { request, fd in
-            requests.add(1, ordering: .relaxed)
+    /// An agent that answers everything (its QEMU has no guest to pause); `counted` sees each request.
+    static func agent(_ path: String, counted: @escaping @Sendable () -> Void = {}) throws -> ScriptedAgent {
+        try ScriptedAgent(socketPath: path) { request, fd in
+            counted()
             if ScriptedAgent.answerSync(request, fd) { return }
             let id = request["id"]
             switch request["execute"]?.stringValue {
@@ -31,6 +28,14 @@ struct PausedVMTests {
             default: ScriptedAgent.reply(fd, QGAReply.success([:], id: id).json)
             }
         }
+    }
+
+    @Test("QMP stop: paused within 2 s, nothing sent, no miss, actions refused; cont: responsive within 2 s, resynced")
+    func pauseAndResume() async throws {
+        let directory = try makeTemporaryDirectory("fleet-paused")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let requests = Atomic(0)
+        let agent = try Self.agent(directory + "/vm.sock") { requests.add(1, ordering: .relaxed) }
         _ = agent
         let qemu = try QEMUMonitorProcess(monitorPath: directory + "/vm.qmp", controlPath: directory + "/control.qmp")
         defer { qemu.stop() }
@@ -68,5 +73,26 @@ struct PausedVMTests {
         let history = try await store.database.read(BootGraceTests.reasons("vm"))
         #expect(history.suffix(3) == ["paused: paused by its operator", "syncing: resumed; resyncing", "responsive: sync id matched"], "\(history)")
         #expect(!history.contains { $0.hasPrefix("unresponsive") }, "\(history)")
+    }
+
+    @Test("a paused VM whose monitor goes away (QEMU killed, its socket removed) is judged by its agent again, not paused for ever")
+    func monitorGone() async throws {
+        let directory = try makeTemporaryDirectory("fleet-paused-gone")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let agent = try Self.agent(directory + "/vm.sock")
+        _ = agent
+        let qemu = try QEMUMonitorProcess(monitorPath: directory + "/vm.qmp", controlPath: directory + "/control.qmp")
+        defer { qemu.stop() }
+        let store = try FleetStore(path: directory + "/fleet.db")
+        let running = Task { try await Supervisor(config: SupervisorTests.fastConfig(directory), store: store).run() }
+        defer { running.cancel() }
+        try qemu.execute("stop")
+        #expect(try await SupervisorTests.waitFor(store, timeout: 5, expected: "paused", SupervisorTests.state("vm")) == "paused")
+
+        kill(qemu.process.processIdentifier, SIGKILL)
+        try FileManager.default.removeItem(atPath: qemu.monitorPath)
+        #expect(try await SupervisorTests.waitFor(store, timeout: 5, expected: "responsive", SupervisorTests.state("vm")) == "responsive")
+        let history = try await store.database.read(BootGraceTests.reasons("vm"))
+        #expect(history.contains("syncing: QMP \(qemu.monitorPath) is gone; resyncing"), "\(history)")
     }
 }

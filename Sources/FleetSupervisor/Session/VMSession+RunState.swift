@@ -4,7 +4,15 @@ extension VMSession {
     /// briefly for the first report, so that a VM found paused is not sent a sync first.
     public func followRunState(_ feed: any RunStateFeed) async {
         runStateTask?.cancel()
-        runStateTask = Task { await feed.follow { await self.runStateReported($0) } }
+        runStateTask = Task { [sleeper] in
+            await feed.follow { await self.runStateReported($0) }
+            // The feed ended by itself: its monitor is gone. When QEMU exited the VM's agent
+            // socket went too and the session is ending; otherwise nobody says any more whether
+            // it runs, and a VM last seen paused must not stay paused for ever.
+            await sleeper.sleep(for: .seconds(1))
+            guard !Task.isCancelled else { return }
+            await self.runStateFeedEnded(feed.label)
+        }
         guard lastRunState == nil else { return }
         await waitForRunStateChange(atMost: Self.firstRunStateWait)
     }
@@ -28,6 +36,11 @@ extension VMSession {
             for waiter in runStateWaiters { waiter.finish() }
             runStateWaiters.removeAll()
         }
+    }
+
+    private func runStateFeedEnded(_ label: String) async {
+        guard !removed else { return }
+        await runStateReported(.state(.unknown("\(label) is gone")))
     }
 
     /// Returns once the VM runs (at once when it does), or the task is cancelled.
