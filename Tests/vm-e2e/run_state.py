@@ -1,4 +1,5 @@
 """Checks of how a VM runs, as fleetd sees it: booting, paused through QMP, shut down."""
+import json
 import subprocess
 import time
 
@@ -29,6 +30,8 @@ def pause_resume(fleetd, vm):
         wait_for(f"{vm.name} paused", 2, lambda: (fleetd.state(vm.name) == "paused", fleetd.state(vm.name)), 0.1)
         detected = time.monotonic() - stopped
         # Many heartbeat intervals: a VM judged by its agent alone would be unresponsive by now.
+        listed = [r["name"] for r in json.loads(fleetd.ok("list", "--filter", "state=paused", "--format", "json"))]
+        expect(listed == [vm.name], f"list --filter state=paused: {listed}")
         refused = fleetd.ctl("ping", vm.name)
         expect(refused.returncode == 6 and f"VM '{vm.name}' is paused since" in refused.stderr,
                f"ping while paused: exit {refused.returncode}, {refused.stderr.strip()!r}")
