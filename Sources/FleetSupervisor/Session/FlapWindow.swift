@@ -47,11 +47,6 @@ public struct FlapWindow: Sendable, Equatable {
 
     /// "6 changes within 10 min", for reasons.
     var summary: String {
-        "\(policy.changes) changes between responsive and not within \(Self.describe(policy.window))"
-    }
-
-    static func describe(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
-        return seconds % 60 == 0 && seconds >= 60 ? "\(seconds / 60) min" : "\(seconds) s"
+        "\(policy.changes) changes between responsive and not within \(ReasonDuration.text(policy.window))"
     }
 }

@@ -115,7 +115,7 @@ public struct SessionMachine: Sendable, Equatable {
             flapping = false
             flaps.reset()
             let reason = Self.flappable.contains(state)
-                ? "flapping ended: no change for \(FlapWindow.describe(flaps.policy.stableFor))" : underlying?.reason ?? state.rawValue
+                ? "flapping ended: no change for \(ReasonDuration.text(flaps.policy.stableFor))" : underlying?.reason ?? state.rawValue
             return shownBefore == state ? underlying : SessionTransition(from: shownBefore, to: state, reason: reason)
         }
         // Still flapping: what changed underneath only restates the reason.

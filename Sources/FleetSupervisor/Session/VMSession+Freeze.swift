@@ -69,9 +69,9 @@ extension VMSession {
             scheduleFreezeCheck()
         case .flag(let frozenFor):
             FleetMetrics.freezesOverdue.increment()
-            let limit = FlapWindow.describe(freezeWatch.maxFrozen)
+            let limit = ReasonDuration.text(freezeWatch.maxFrozen)
             await apply(.frozenTooLong(
-                "frozen for \(FlapWindow.describe(frozenFor)), longer than freeze.maxSeconds (\(limit)): the guest's writes wait until it is thawed"))
+                "frozen for \(ReasonDuration.text(frozenFor)), longer than freeze.maxSeconds (\(limit)): the guest's writes wait until it is thawed"))
             scheduleFreezeCheck()
         case .thaw(let frozenFor):
             await thawAtDeadline(frozenFor: frozenFor)
@@ -84,7 +84,7 @@ extension VMSession {
         do {
             _ = try await link.call(GuestFsfreezeThawCommand.self, within: .long)
             FleetMetrics.freezesThawedAtDeadline.increment()
-            await apply(.thawedAtDeadline("thawed by fleetd: its freeze's deadline passed (frozen \(FlapWindow.describe(frozenFor)))"))
+            await apply(.thawedAtDeadline("thawed by fleetd: its freeze's deadline passed (frozen \(ReasonDuration.text(frozenFor)))"))
         } catch {
             logger.warning("could not thaw at the freeze's deadline: \(Self.describe(error)); trying again")
             if machine.frozen { scheduleFreezeCheck(after: config.heartbeatInterval) }

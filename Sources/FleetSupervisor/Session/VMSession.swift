@@ -129,26 +129,6 @@ public actor VMSession {
         if let link { await link.close() }
     }
 
-    /// A VM that started less than the boot grace ago is booting: its agent is not up yet, and
-    /// missed heartbeats say `booting` until the grace has passed or the agent answers.
-    private func noteBoot() async {
-        guard let started = endpoint.startedAt() else { return }
-        await startBootGrace(age: .milliseconds(Date().millis - started.millis))
-    }
-
-    /// The VM started `age` ago (just now, after a reset): booting until the grace has passed.
-    func startBootGrace(age: Duration) async {
-        guard age >= .zero, age < config.bootGrace else { return }
-        await apply(.bootStarted)
-        bootGraceTimer?.cancel()
-        let grace = config.bootGrace
-        bootGraceTimer = Task { [sleeper] in
-            await sleeper.sleep(for: grace - age)
-            guard !Task.isCancelled else { return }
-            await self.apply(.bootGraceEnded("\(grace.components.seconds) s"))
-        }
-    }
-
     /// The VM is gone (its socket removed): record it and stop.
     public func socketRemoved() async {
         removed = true
@@ -291,19 +271,6 @@ public actor VMSession {
         if transition.to == .frozen, let link { followFreeze(link) }
         if transition.to == .flapping { followFlapping() }
         return transition
-    }
-
-    /// A flapping VM may be stable long enough at a time no event marks (its heartbeats report
-    /// nothing while it answers): look then, and again while it goes on flapping.
-    private func followFlapping() {
-        flapTimer?.cancel()
-        flapTimer = Task { [sleeper] in
-            while !Task.isCancelled, machine.flapping, let stableAt = machine.flaps.stableAt {
-                await sleeper.sleep(until: stableAt)
-                guard !Task.isCancelled else { return }
-                await apply(.stabilityCheck)
-            }
-        }
     }
 
     static func jittered(_ base: Duration) -> Duration {
