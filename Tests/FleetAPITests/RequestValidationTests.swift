@@ -1,3 +1,4 @@
+import FleetStore
 import Foundation
 import HTTPTypes
 import Testing
@@ -67,6 +68,14 @@ struct RequestValidationTests {
         #expect(query("listVMs", "/v1/vms?state=responsive%0A")?.contains("comma-separated states") == true)
         #expect(query("listVMs", "/v1/vms?state=responsive,frozen") == nil)
         #expect(query("listVMs", "/v1/vms?state=") == nil)
+    }
+
+    @Test("the state filter takes every state a VM can be in, and its message names them all")
+    func everyStateFilters() {
+        for state in VMState.allCases {
+            #expect(query("listVMs", "/v1/vms?state=responsive,\(state.rawValue)") == nil, "\(state)")
+            #expect(query("listVMs", "/v1/vms?state=bogus")?.contains(state.rawValue) == true, "\(state)")
+        }
     }
 
     func body(_ operation: String, _ json: String) throws -> String? {
