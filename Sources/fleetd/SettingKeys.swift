@@ -81,9 +81,3 @@ enum SettingKeys {
         all.map { "\($0.key): \($0.yamlValue)\n" }.joined()
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

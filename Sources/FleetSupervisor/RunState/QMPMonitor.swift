@@ -4,8 +4,11 @@ import NIOPosix
 import QGA
 
 /// Why a QMP connection ended or could not be used.
-struct QMPError: Error, CustomStringConvertible {
+struct QMPError: Error, Equatable, CustomStringConvertible {
     var description: String
+
+    /// QEMU said nothing within the monitor's timeout.
+    static let noAnswer = QMPError(description: "QEMU did not answer in time")
 }
 
 /// One connection to a QEMU monitor in QMP mode, from its greeting on: commands answered in
@@ -91,12 +94,10 @@ struct QMPMonitor {
         do {
             let message = try await nextMessage(deadline: true)
             guard message["QMP"] != nil else { throw QMPError(description: "not a QMP monitor: it did not greet") }
-        } catch let error as QMPError where error.description == Self.noAnswer {
+        } catch let error as QMPError where error == .noAnswer {
             throw QMPError(description: "no greeting: another client holds the monitor")
         }
     }
-
-    private static let noAnswer = "QEMU did not answer in time"
 
     /// One message; with `deadline`, the connection is closed if none arrives within `timeout`.
     private mutating func nextMessage(deadline: Bool) async throws -> JSONObject {
@@ -110,7 +111,7 @@ struct QMPMonitor {
         defer { timer?.cancel() }
         while true {
             guard let event = try await inbound.next() else {
-                throw QMPError(description: timedOut.withLockedValue { $0 } ? Self.noAnswer : "the monitor closed the connection")
+                throw timedOut.withLockedValue { $0 } ? QMPError.noAnswer : QMPError(description: "the monitor closed the connection")
             }
             switch event {
             case .message(.object(let object)): return object

@@ -16,7 +16,7 @@ enum PolledHeartbeat {
                     outcome = .failed(.agent(error))
                 } else {
                     let rtt = ContinuousClock.now - started
-                    outcome = .answered(rttMicros: rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000)
+                    outcome = .answered(rttMicros: rtt.micros)
                 }
             } catch {
                 outcome = .failed(error as? AgentConnectionError ?? .disconnected)

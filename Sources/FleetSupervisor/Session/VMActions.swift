@@ -19,7 +19,7 @@ public struct VMActions: Sendable {
         let started = ContinuousClock.now
         _ = try await link.call(GuestPingCommand.self)
         let rtt = ContinuousClock.now - started
-        return rtt.components.seconds * 1_000_000 + rtt.components.attoseconds / 1_000_000_000_000
+        return rtt.micros
     }
 
     /// The agent's freeze state — which another client (a backup on the standard port) may have

@@ -50,7 +50,7 @@ extension VMSession {
     private func setFreezeDeadline(_ fromNow: Duration) -> Date {
         freezeWatch.setDeadline(.now + fromNow)
         scheduleFreezeCheck()
-        return Date().addingTimeInterval(Double(fromNow.components.seconds) + Double(fromNow.components.attoseconds) / 1e18)
+        return Date().addingTimeInterval(fromNow.seconds)
     }
 
     private func scheduleFreezeCheck(after delay: Duration? = nil) {

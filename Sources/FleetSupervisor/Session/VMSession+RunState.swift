@@ -14,7 +14,7 @@ extension VMSession {
             await self.runStateFeedEnded(feed.label)
         }
         guard lastRunState == nil else { return }
-        await waitForRunStateChange(atMost: Self.firstRunStateWait)
+        await waitForChange(atMost: Self.firstRunStateWait)
     }
 
     static var firstRunStateWait: Duration { .seconds(2) }
@@ -33,8 +33,7 @@ extension VMSession {
             await apply(.runState(run))
             // Paused: heartbeats and inventory stop now, not after the next miss.
             if machine.halted && !wasHalted { steadyEvents?.finish() }
-            for waiter in runStateWaiters { waiter.finish() }
-            runStateWaiters.removeAll()
+            wakeChangeWaiters()
         }
     }
 
@@ -46,7 +45,7 @@ extension VMSession {
     /// Returns once the VM runs (at once when it does), or the task is cancelled.
     func waitWhileHalted() async {
         while machine.halted && !Task.isCancelled {
-            await waitForRunStateChange(atMost: nil)
+            await waitForChange(atMost: nil)
         }
     }
 
@@ -56,18 +55,26 @@ extension VMSession {
         guard machine.state == .paused else { return }
         let deadline = ContinuousClock.now + limit
         while machine.halted, ContinuousClock.now < deadline, !Task.isCancelled {
-            await waitForRunStateChange(atMost: deadline - .now)
+            await waitForChange(atMost: deadline - .now)
         }
-        // Resumed: the resync takes a moment (a sync, guest-info).
+        // Resumed: the resync takes a moment (a sync, guest-info); it ends in a change of state.
         while machine.state == .syncing || machine.state == .connecting, ContinuousClock.now < deadline, !Task.isCancelled {
-            await sleeper.sleep(for: .milliseconds(20))
+            await waitForChange(atMost: deadline - .now)
         }
     }
 
-    /// Waits for the next run-state report, at most `limit` (nil: as long as it takes).
-    func waitForRunStateChange(atMost limit: Duration?) async {
+    /// Wakes whoever waits in `waitForChange` (they look again at what they wait for).
+    func wakeChangeWaiters() {
+        guard !changeWaiters.isEmpty else { return }
+        for waiter in changeWaiters { waiter.finish() }
+        changeWaiters.removeAll()
+    }
+
+    /// Waits for the next run-state report or change of state, at most `limit` (nil: as long as
+    /// it takes).
+    func waitForChange(atMost limit: Duration?) async {
         let (changed, waiter) = AsyncStream.makeStream(of: Void.self)
-        runStateWaiters.append(waiter)
+        changeWaiters.append(waiter)
         let timer = limit.map { limit in Task { [sleeper] in
             await sleeper.sleep(for: limit)
             waiter.finish()

@@ -44,8 +44,8 @@ public actor VMSession {
     var runStateTask: Task<Void, Never>?
     /// The run state last reported; nil until the first report.
     var lastRunState: RunState?
-    /// Tasks waiting for the run state to change (`waitWhileHalted`).
-    var runStateWaiters: [AsyncStream<Void>.Continuation] = []
+    /// Tasks waiting for a run-state report or a change of state (`waitForChange`).
+    var changeWaiters: [AsyncStream<Void>.Continuation] = []
     /// The steady state's heartbeat events; finished to end it at once (the VM was paused).
     var steadyEvents: AsyncStream<HeartbeatEvent>.Continuation?
     /// How long the VM has been frozen, and when fleetd thaws a freeze of its own.
@@ -260,6 +260,7 @@ public actor VMSession {
             await writer.enqueue(.restate(vmID: vmID, reason: transition.reason))
             return transition
         }
+        wakeChangeWaiters()
         // One line per change of state, never one per heartbeat or retry.
         logger.info("\(transition.from.rawValue) → \(transition.to.rawValue): \(transition.reason)")
         await writer.enqueue(.transition(vmID: vmID, to: transition.to, reason: transition.reason, at: Date().millis))
