@@ -15,6 +15,8 @@ struct FreezeWatchdogTests {
     /// An agent whose file systems freeze and thaw only in a flag.
     final class FreezingAgent: Sendable {
         let frozen: Atomic<Bool>
+        /// When the agent was last sent a thaw (measured here, not by polling the store).
+        let thawedAt = Mutex<Date?>(nil)
 
         init(frozen: Bool) {
             self.frozen = Atomic(frozen)
@@ -33,7 +35,9 @@ struct FreezeWatchdogTests {
                 case "guest-fsfreeze-status":
                     ScriptedAgent.reply(fd, QGAReply.success(frozen.load(ordering: .relaxed) ? "frozen" : "thawed", id: id).json)
                 case "guest-fsfreeze-freeze", "guest-fsfreeze-thaw":
-                    frozen.store(request["execute"]?.stringValue == "guest-fsfreeze-freeze", ordering: .relaxed)
+                    let freezing = request["execute"]?.stringValue == "guest-fsfreeze-freeze"
+                    if !freezing { thawedAt.withLock { $0 = Date() } }
+                    frozen.store(freezing, ordering: .relaxed)
                     ScriptedAgent.reply(fd, QGAReply.success(1, id: id).json)
                 default: ScriptedAgent.reply(fd, QGAReply.failure(QGAError(.commandNotFound, "not here"), id: id).json)
                 }
@@ -79,9 +83,9 @@ struct FreezeWatchdogTests {
         #expect(stillFrozen, "thawed at the deadline it was extended past")
 
         #expect(try await SupervisorTests.waitFor(store, timeout: 5, expected: "responsive", SupervisorTests.state("vm1")) == "responsive")
-        let thawedAt = Date()
         let thawedByAgent = !agent.frozen.load(ordering: .relaxed)
         #expect(thawedByAgent)
+        let thawedAt = try #require(agent.thawedAt.withLock { $0 })
         #expect(abs(thawedAt.timeIntervalSince(extended)) < 1.5, "thawed at \(thawedAt), deadline \(extended)")
         let reason = try await store.database.read(Self.reason("vm1"))
         #expect(reason?.hasPrefix("thawed by fleetd: its freeze's deadline passed (frozen ") == true, "\(reason ?? "")")
